@@ -1,0 +1,31 @@
+# The two commands of the README: `make dev` and `make test`. Both run the idempotent setup first.
+SHELL := /bin/bash
+PORT ?= 8787
+STATE ?= .state
+PYTEST_ARGS ?=
+
+.PHONY: setup dev test lint unit demo key bench clean
+
+setup:
+	@scripts/setup.sh
+
+dev: setup
+	@.venv/bin/python scripts/dev.py --port $(PORT) --state $(STATE)
+
+test: setup lint
+	@.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	@.venv/bin/ruff check src tests scripts bench
+	@.venv/bin/ruff format --check src tests scripts bench
+	@.venv/bin/mypy
+
+unit: setup
+	@.venv/bin/python -m pytest tests/unit $(PYTEST_ARGS)
+
+clean:
+	rm -rf .build .venv node_modules python_modules .wrangler
+
+SCOPE ?= read
+key: setup
+	@.venv/bin/python scripts/keys.py --scope $(SCOPE) --state $(STATE) $(if $(REMOTE),--remote,)

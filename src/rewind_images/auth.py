@@ -1,0 +1,182 @@
+"""Bearer-key authentication, per-key rate limits and usage counting.
+
+One call of `authenticate` per request. Key rows are cached per isolate for at most
+`settings.auth_cache_seconds`, so a hit costs no D1 query for auth. Usage (`request_count`,
+`last_used_at`) is summed in memory and written at most once per flush interval per key, in the
+background (`wait_until`), not on every request.
+
+Limits are counted per isolate in fixed one-minute windows: with several isolates a key may get
+up to (isolates x limit) per minute. That is the documented trade for answering without a
+round trip to shared state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from rewind_images.context import Context
+from rewind_images.errors import Forbidden, TooManyRequests, Unauthorized
+from rewind_images.http import Request
+from rewind_images.keys import hash_token
+
+MAX_TOKEN_LENGTH = 256
+KEY_CACHE_MAX_ENTRIES = 10_000
+USAGE_FLUSH_INTERVAL_MS = 60_000
+RATE_WINDOW_MS = 60_000
+
+
+KEY_QUERY = (
+    "SELECT id, scope, rate_limit_rpm, expires_at, is_active FROM api_keys WHERE key_hash = ?"
+)
+USAGE_UPDATE = (
+    "UPDATE api_keys SET request_count = request_count + ?, last_used_at = ? WHERE id = ?"
+)
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """The parts of an `api_keys` row that auth needs."""
+
+    id: int
+    scope: str
+    rate_limit_rpm: int
+    expires_at_ms: int | None
+    is_active: bool
+
+
+@dataclass
+class ApiKey:
+    """The authenticated key of one request, with its rate-limit headers."""
+
+    id: int
+    scope: str
+    rate_limit_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Usage:
+    pending: int = 0
+    last_used_ms: int = 0
+    flushed_ms: int = 0
+
+
+@dataclass
+class AuthState:
+    """Per-isolate caches: key rows, rate windows, unflushed usage."""
+
+    keys: dict[str, tuple[KeyRecord | None, int]] = field(default_factory=dict)
+    windows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    usage: dict[int, _Usage] = field(default_factory=dict)
+
+    def forget(self, key_hash: str | None = None) -> None:
+        """Drop cached key rows (one, or all), e.g. after a revoke."""
+        if key_hash is None:
+            self.keys.clear()
+        else:
+            self.keys.pop(key_hash, None)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return token
+
+
+def parse_timestamp_ms(value: object) -> int | None:
+    """ISO-8601 text (as stored in D1) to epoch milliseconds; None when empty."""
+    if value is None or value == "":
+        return None
+    text = str(value).replace("Z", "+00:00")
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)
+
+
+def iso_from_ms(ms: int) -> str:
+    """Epoch milliseconds to ISO-8601 UTC text with a Z."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+async def _lookup(ctx: Context, state: AuthState, key_hash: str, now: int) -> KeyRecord | None:
+    cached = state.keys.get(key_hash)
+    if cached is not None and now - cached[1] < ctx.settings.auth_cache_seconds * 1000:
+        return cached[0]
+    row = await ctx.db.first(KEY_QUERY, key_hash)
+    record = None
+    if row is not None:
+        record = KeyRecord(
+            id=int(row["id"]),
+            scope=str(row["scope"]),
+            rate_limit_rpm=int(row["rate_limit_rpm"]),
+            expires_at_ms=parse_timestamp_ms(row["expires_at"]),
+            is_active=bool(row["is_active"]),
+        )
+    if len(state.keys) >= KEY_CACHE_MAX_ENTRIES:
+        state.keys.clear()  # bounded memory under a flood of random tokens
+    state.keys[key_hash] = (record, now)
+    return record
+
+
+def _rate_limit(state: AuthState, record: KeyRecord, now: int) -> dict[str, str]:
+    window = now // RATE_WINDOW_MS
+    reset_s = (window + 1) * RATE_WINDOW_MS // 1000
+    start, count = state.windows.get(record.id, (window, 0))
+    if start != window:
+        count = 0
+    limit = record.rate_limit_rpm
+    headers = {"x-ratelimit-limit": str(limit), "x-ratelimit-reset": str(reset_s)}
+    if count >= limit:
+        retry = max(1, reset_s - now // 1000)
+        headers.update({"x-ratelimit-remaining": "0", "retry-after": str(retry)})
+        raise TooManyRequests("Too Many Requests", headers=headers)
+    state.windows[record.id] = (window, count + 1)
+    headers["x-ratelimit-remaining"] = str(limit - count - 1)
+    return headers
+
+
+def _count_usage(ctx: Context, state: AuthState, key_id: int, now: int) -> None:
+    usage = state.usage.get(key_id)
+    first_use = usage is None
+    if usage is None:
+        usage = state.usage[key_id] = _Usage()
+    usage.pending += 1
+    usage.last_used_ms = now
+    if not first_use and now - usage.flushed_ms < USAGE_FLUSH_INTERVAL_MS:
+        return
+    pending, usage.pending, usage.flushed_ms = usage.pending, 0, now
+    ctx.wait_until(ctx.db.run(USAGE_UPDATE, pending, iso_from_ms(now), key_id))
+
+
+def auth_state(ctx: Context) -> AuthState:
+    """The isolate's auth state."""
+    state = ctx.state.get("auth")
+    if not isinstance(state, AuthState):
+        state = AuthState()
+        ctx.state["auth"] = state
+    return state
+
+
+async def authenticate(request: Request, ctx: Context, *, admin: bool) -> ApiKey:
+    """Check the request's key, scope and rate limit; count its use. Raises 401/403/429."""
+    token = bearer_token(request.header("authorization"))
+    if token is None:
+        raise Unauthorized("Unauthorized")
+    state = auth_state(ctx)
+    now = ctx.clock_ms()
+    record = await _lookup(ctx, state, hash_token(token), now)
+    if record is None or not record.is_active:
+        raise Unauthorized("Unauthorized")
+    if record.expires_at_ms is not None and record.expires_at_ms <= now:
+        raise Unauthorized("Token expired")
+    if admin and record.scope != "admin":
+        raise Forbidden("Forbidden")
+    headers = _rate_limit(state, record, now)
+    _count_usage(ctx, state, record.id, now)
+    return ApiKey(id=record.id, scope=record.scope, rate_limit_headers=headers)

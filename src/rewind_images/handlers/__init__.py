@@ -1,0 +1,1 @@
+"""Route handlers: each takes (request, context, path params, key) and returns a Response."""

@@ -1,0 +1,8 @@
+"""The edge: thin adapters over the Workers runtime (D1, R2, Images, fetch, request/response).
+
+Only this package (and src/entry.py) imports `js`, `pyodide` or `workers`.
+"""
+
+
+class PlatformError(Exception):
+    """A binding call failed; the original JS error is chained as __cause__."""

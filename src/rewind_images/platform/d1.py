@@ -1,0 +1,63 @@
+"""D1 as the `Database` protocol: rows come back as plain dicts, NULL as None."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pyodide.ffi import JsException
+
+from rewind_images.context import Row, SqlParam
+from rewind_images.platform import PlatformError
+from rewind_images.platform.convert import sql_param, to_python
+
+
+class D1Error(PlatformError):
+    """A D1 query failed."""
+
+
+class D1Database:
+    """Wraps a D1 binding."""
+
+    def __init__(self, binding: Any) -> None:
+        self._db = binding
+
+    def _statement(self, sql: str, params: Sequence[SqlParam]) -> Any:
+        statement = self._db.prepare(sql)
+        if params:
+            statement = statement.bind(*[sql_param(p) for p in params])
+        return statement
+
+    async def first(self, sql: str, *params: SqlParam) -> Row | None:
+        """The first row, or None."""
+        try:
+            row = await self._statement(sql, params).first()
+        except JsException as exc:
+            raise D1Error(f"D1 query failed: {exc}") from exc
+        result = to_python(row)
+        return result if isinstance(result, dict) else None
+
+    async def all(self, sql: str, *params: SqlParam) -> list[Row]:
+        """All rows."""
+        try:
+            result = await self._statement(sql, params).all()
+        except JsException as exc:
+            raise D1Error(f"D1 query failed: {exc}") from exc
+        return list(to_python(result.results) or [])
+
+    async def run(self, sql: str, *params: SqlParam) -> int:
+        """Execute; the number of changed rows."""
+        try:
+            result = await self._statement(sql, params).run()
+        except JsException as exc:
+            raise D1Error(f"D1 statement failed: {exc}") from exc
+        return int(result.meta.changes)
+
+    async def batch(self, statements: Sequence[tuple[str, Sequence[SqlParam]]]) -> list[list[Row]]:
+        """Execute statements in one transaction (D1 batch); each statement's rows."""
+        prepared = [self._statement(sql, params) for sql, params in statements]
+        try:
+            results = await self._db.batch(prepared)
+        except JsException as exc:
+            raise D1Error(f"D1 batch failed: {exc}") from exc
+        return [list(to_python(r.results) or []) for r in results]

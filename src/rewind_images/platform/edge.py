@@ -1,0 +1,103 @@
+"""Adapts the runtime to the app: JS Request -> `http.Request`, `http.Response` -> JS Response,
+and the per-isolate `Context` built once from `env`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import js
+from pyodide.ffi import create_proxy
+
+from rewind_images.config import ENV_KEYS, Settings
+from rewind_images.context import Context
+from rewind_images.errors import PayloadTooLarge
+from rewind_images.http import Request, Response
+from rewind_images.platform.convert import js_bytes, js_object
+from rewind_images.platform.d1 import D1Database
+from rewind_images.platform.fetch import GuardedFetcher
+from rewind_images.platform.images import ImagesBinding
+from rewind_images.platform.r2 import R2Bucket
+
+# Request bodies (admin uploads) are read whole; this bounds them.
+MAX_REQUEST_BODY_BYTES = 20 * 1024 * 1024
+
+_isolate_state: dict[str, Any] = {}
+
+
+def _env_mapping(env: Any) -> dict[str, str | None]:
+    values: dict[str, str | None] = {}
+    for name in ENV_KEYS:
+        value = getattr(env, name, None)
+        values[name] = None if value is None else str(value)
+    return values
+
+
+def _scheduler(ctx: Any) -> Callable[[Awaitable[Any]], None]:
+    """`ctx.waitUntil` for Python awaitables: the task crosses as a proxy, freed when done."""
+
+    def schedule(awaitable: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(awaitable)
+        proxy = create_proxy(task)
+
+        def done(finished: asyncio.Future[Any]) -> None:
+            if not finished.cancelled() and finished.exception() is not None:
+                print(f"background task failed: {finished.exception()!r}")
+            proxy.destroy()
+
+        task.add_done_callback(done)
+        ctx.waitUntil(proxy)
+
+    return schedule
+
+
+def build_context(env: Any, ctx: Any) -> Context:
+    """The request's Context; settings, bindings and caches are made once per isolate."""
+    shared = _isolate_state.get("shared")
+    if shared is None:
+        settings = Settings.from_env(_env_mapping(env))
+        shared = _isolate_state["shared"] = (
+            settings,
+            D1Database(env.DB),
+            R2Bucket(env.IMAGES),
+            ImagesBinding(env.IMAGE_TRANSFORMS),
+            GuardedFetcher(settings),
+            {},
+        )
+    settings, db, bucket, images, fetcher, state = shared
+    return Context(
+        settings=settings,
+        db=db,
+        bucket=bucket,
+        images=images,
+        fetcher=fetcher,
+        wait_until=_scheduler(ctx),
+        state=state,
+    )
+
+
+async def to_request(js_request: Any) -> Request:
+    """The runtime's request as an `http.Request` (body read only for methods that carry one)."""
+    url = urlsplit(str(js_request.url))
+    headers = {str(k): str(v) for k, v in js_request.headers.entries()}
+    method = str(js_request.method)
+    body = b""
+    if method not in ("GET", "HEAD", "OPTIONS"):
+        declared = headers.get("content-length") or headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BODY_BYTES:
+            raise PayloadTooLarge(f"Request body over {MAX_REQUEST_BODY_BYTES} bytes")
+        body = bytes((await js_request.arrayBuffer()).to_bytes())
+        if len(body) > MAX_REQUEST_BODY_BYTES:
+            raise PayloadTooLarge(f"Request body over {MAX_REQUEST_BODY_BYTES} bytes")
+    return Request.build(method, url.path, url.query, headers, body)
+
+
+def to_js_response(response: Response) -> Any:
+    """An `http.Response` as a JS Response."""
+    headers = js.Headers.new()
+    for name, value in response.headers.items():
+        headers.set(name, value)
+    body = None if response.body is None else js_bytes(response.body)
+    return js.Response.new(body, js_object({"status": response.status, "headers": headers}))

@@ -1,0 +1,77 @@
+"""R2 as the `Bucket` protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pyodide.ffi import JsException, jsnull, to_js  # type: ignore[attr-defined]  # stub lags runtime
+
+from rewind_images.context import StoredObject
+from rewind_images.platform import PlatformError
+from rewind_images.platform.convert import js_bytes, js_object, to_python
+
+
+class R2Error(PlatformError):
+    """An R2 call failed."""
+
+
+class R2Bucket:
+    """Wraps an R2 bucket binding."""
+
+    def __init__(self, binding: Any) -> None:
+        self._bucket = binding
+
+    async def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        custom_metadata: dict[str, str],
+    ) -> None:
+        """Store an object with its HTTP and custom metadata."""
+        options = js_object(
+            {
+                "httpMetadata": {"contentType": content_type, "cacheControl": cache_control},
+                "customMetadata": custom_metadata,
+            }
+        )
+        try:
+            await self._bucket.put(key, js_bytes(body), options)
+        except JsException as exc:
+            raise R2Error(f"R2 put {key!r} failed: {exc}") from exc
+
+    async def get(self, key: str) -> StoredObject | None:
+        """Read a whole object, or None when absent."""
+        try:
+            obj = await self._bucket.get(key)
+            if obj is None or obj is jsnull:
+                return None
+            data = (await obj.arrayBuffer()).to_bytes()
+        except JsException as exc:
+            raise R2Error(f"R2 get {key!r} failed: {exc}") from exc
+        http = to_python(obj.httpMetadata) or {}
+        return StoredObject(
+            body=data,
+            content_type=http.get("contentType"),
+            custom_metadata=dict(to_python(obj.customMetadata) or {}),
+        )
+
+    async def exists(self, key: str) -> bool:
+        """Whether an object exists (HEAD)."""
+        try:
+            obj = await self._bucket.head(key)
+        except JsException as exc:
+            raise R2Error(f"R2 head {key!r} failed: {exc}") from exc
+        return obj is not None and obj is not jsnull
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        """Delete objects; absent ones are ignored."""
+        if not keys:
+            return
+        try:
+            await self._bucket.delete(to_js(list(keys)))
+        except JsException as exc:
+            raise R2Error(f"R2 delete failed: {exc}") from exc

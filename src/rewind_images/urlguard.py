@@ -1,0 +1,63 @@
+"""Which upstream URLs the Worker may fetch. Pure; the guarded fetch checks every hop with it.
+
+Production: https only, default port, a DNS name (no IP literals), no credentials, no
+private-looking names. With `allow_insecure` (tests and the offline demo only), plain http and
+loopback (127.0.0.0/8, ::1, localhost) on any port are allowed too; other IP literals stay
+forbidden, so a redirect to 10.x or 169.254.169.254 is refused even then.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+MAX_URL_LENGTH = 2048
+PRIVATE_NAME_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa", ".intranet")
+
+
+class ForbiddenUrl(ValueError):
+    """The URL may not be fetched; the message says why."""
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    # Forms browsers and fetch accept as IPv4 but ip_address does not: 2130706433, 0x7f.1, 127.1
+    parts = host.split(".")
+    if host and all(p and (p.isdigit() or p.lower().startswith("0x")) for p in parts):
+        return ipaddress.IPv4Address("0.0.0.0")
+    return None
+
+
+def check_url(url: str, *, allow_insecure: bool) -> str:
+    """Return the URL when it may be fetched; raise ForbiddenUrl otherwise."""
+    if len(url) > MAX_URL_LENGTH:
+        raise ForbiddenUrl("URL too long")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ForbiddenUrl(f"malformed URL: {exc}") from exc
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if scheme not in ("https", "http"):
+        raise ForbiddenUrl(f"scheme {scheme or '(none)'} not allowed")
+    if not host:
+        raise ForbiddenUrl("URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise ForbiddenUrl("credentials in URL not allowed")
+    ip = _ip(host.strip("[]"))
+    loopback = host == "localhost" or (ip is not None and ip.is_loopback)
+    if allow_insecure and loopback:
+        return url
+    if scheme != "https" and not allow_insecure:
+        raise ForbiddenUrl("only https URLs are allowed")
+    if ip is not None:
+        raise ForbiddenUrl(f"IP-literal host {host} not allowed")
+    if "." not in host or host == "localhost" or host.endswith(PRIVATE_NAME_SUFFIXES):
+        raise ForbiddenUrl(f"private host {host} not allowed")
+    if port is not None and port != (443 if scheme == "https" else 80) and not allow_insecure:
+        raise ForbiddenUrl(f"port {port} not allowed")
+    return url

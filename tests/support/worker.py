@@ -1,0 +1,143 @@
+"""Run the Worker under the real workerd (via `wrangler dev`) for HTTP tests, demos and benches.
+
+Each `LocalWorker` gets a fresh state directory: the D1 migrations are applied there, optional
+seed SQL is executed into the local D1 database, then `wrangler dev` starts on a free loopback
+port in its own process group and is polled until it answers. `stop()` ends the whole group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from scripts.local_d1 import apply_migrations, execute_sql
+
+ROOT = Path(__file__).resolve().parents[2]
+WRANGLER = ROOT / "scripts" / "wrangler-local"
+READY_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 15.0
+
+
+def free_port() -> int:
+    """A currently free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalWorker:
+    """A `wrangler dev` process serving the Worker on loopback."""
+
+    def __init__(
+        self,
+        *,
+        vars: dict[str, str] | None = None,
+        seed_sql: str | None = None,
+        config: Path | None = None,
+        state_dir: Path | None = None,
+        port: int | None = None,
+    ) -> None:
+        self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
+        self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.vars = vars or {}
+        self.seed_sql = seed_sql
+        self.config = config
+        self.log_path = self.state_dir / "wrangler.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> LocalWorker:
+        """Migrate, seed, start and wait until /v1/health answers (or the log says why not)."""
+        apply_migrations(self.state_dir, self.config)
+        if self.seed_sql:
+            execute_sql(self.state_dir, self.seed_sql)
+        args = [
+            str(WRANGLER),
+            "dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--persist-to",
+            str(self.state_dir),
+            "--show-interactive-dev-session=false",
+            "--log-level",
+            "warn",
+        ]
+        if self.config is not None:
+            args += ["--config", str(self.config)]
+        for name, value in self.vars.items():
+            args += ["--var", f"{name}:{value}"]
+        log = self.log_path.open("wb")
+        self._process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "CI": "1"},
+        )
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        with httpx.Client(timeout=10) as client:
+            while time.monotonic() < deadline:
+                if self._process is not None and self._process.poll() is not None:
+                    raise RuntimeError(f"wrangler dev exited early:\n{self.log()}")
+                try:
+                    if client.get(f"{self.base_url}/v1/health").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                # Poll interval while the port opens and Pyodide boots; readiness is the answer.
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"wrangler dev not ready after {READY_TIMEOUT_S} s:\n{self.log()}")
+
+    def log(self) -> str:
+        """The wrangler/workerd output so far."""
+        try:
+            return self.log_path.read_text(errors="replace")[-8000:]
+        except FileNotFoundError:
+            return ""
+
+    def sql(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        # One statement with its rows; use `execute_sql` for scripts.
+        """Run SQL on this worker's local D1 file."""
+        return execute_sql(self.state_dir, sql, params)
+
+    def stop(self) -> None:
+        """End wrangler and workerd (the whole process group) and wait for them."""
+        process, self._process = self._process, None
+        if process is not None:
+            # Stop wrangler first so it can stop and reap workerd (a workerd orphaned by a
+            # group kill stays a zombie until init reaps it); then clear the group regardless.
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(STOP_TIMEOUT_S)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> LocalWorker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
