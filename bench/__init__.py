@@ -1,0 +1,1 @@
+"""Benchmarks (run on loopback; see docs/benchmarks.md)."""
