@@ -22,6 +22,23 @@ Handler = Callable[[Request, Context, dict[str, str], ApiKey | None], Awaitable[
 
 
 @dataclass(frozen=True)
+class Operation:
+    """How a route is documented in /v1/openapi.json (models are pydantic classes)."""
+
+    summary: str
+    tag: str
+    path_model: type | None = None
+    query_model: type | None = None
+    body_model: type | None = None
+    body_content_type: str = "application/json"
+    ok_status: int = 200
+    ok_model: type | None = None
+    ok_description: str = "OK"
+    errors: tuple[int, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Route:
     """One method on one path pattern; `{name}` segments capture one decoded path segment."""
 
@@ -30,6 +47,7 @@ class Route:
     handler: Handler
     access: Access
     operation_id: str
+    doc: Operation | None = None
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         """The captured parameters when the path matches, else None."""

@@ -21,6 +21,7 @@ class Request:
     query: dict[str, list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    raw_query: str = ""
 
     @classmethod
     def build(
@@ -38,6 +39,7 @@ class Request:
             query=parse_qs(raw_query, keep_blank_values=True),
             headers={k.lower(): v for k, v in headers.items()},
             body=body,
+            raw_query=raw_query,
         )
 
     def header(self, name: str) -> str | None:

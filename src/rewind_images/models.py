@@ -1,8 +1,129 @@
-"""Request and response models (pydantic 1.10: the pydantic that runs inside the Worker)."""
+"""Request and response models (pydantic 1.10: the pydantic that runs inside the Worker).
+
+The same models validate requests and generate `/v1/openapi.json`.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, ValidationError, validator
+
+from rewind_images.errors import BadRequest
+from rewind_images.presets import SIZE_NAMES
+
+MAX_ENTITY_ID_LENGTH = 200
+MAX_HINT_LENGTH = 300
+MAX_URL_LENGTH = 2048
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+TMDB_ID_PATTERN = r"^[1-9][0-9]{0,11}$"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Domain(StrEnum):
+    """Top-level data domains that have images."""
+
+    listening = "listening"
+    watching = "watching"
+    collecting = "collecting"
+    reading = "reading"
+
+
+class EntityType(StrEnum):
+    """Kinds of entities that have images."""
+
+    albums = "albums"
+    artists = "artists"
+    movies = "movies"
+    shows = "shows"
+    releases = "releases"
+    articles = "articles"
+
+
+class Size(StrEnum):
+    """Named sizes; the pixel dimensions are in `presets.SIZES` (kept in step by a unit test)."""
+
+    thumbnail = "thumbnail"
+    small = "small"
+    medium = "medium"
+    large = "large"
+    poster = "poster"
+    poster_lg = "poster-lg"
+    backdrop = "backdrop"
+    original = "original"
+    poster_sm = "poster-sm"
+
+
+def _check_text(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if _CONTROL.search(value):
+        raise ValueError(f"{what} contains control characters")
+    return value
+
+
+class ImagePath(BaseModel):
+    """Path parameters of GET /v1/images/{domain}/{entity_type}/{entity_id}/{size}."""
+
+    domain: Domain
+    entity_type: EntityType
+    entity_id: str = Field(..., min_length=1, max_length=MAX_ENTITY_ID_LENGTH, example="album-123")
+    size: Size
+
+    @validator("entity_id")
+    def _entity_id(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        _check_text(value, "entity id")
+        # '/' would add key segments, '.'/'..' would be collapsed by URL normalisation.
+        if "/" in value or "\\" in value or value in (".", ".."):
+            raise ValueError("entity id may not contain '/' or '\\' or be '.' or '..'")
+        return value
+
+
+class EntityPath(BaseModel):
+    """Path parameters naming one entity (admin routes)."""
+
+    domain: Domain
+    entity_type: EntityType
+    entity_id: str = Field(..., min_length=1, max_length=MAX_ENTITY_ID_LENGTH)
+
+    _entity_id = validator("entity_id", allow_reuse=True)(ImagePath._entity_id.__func__)  # type: ignore[attr-defined]
+
+
+class ImageQuery(BaseModel):
+    """Search hints for the sources (used on a miss; ignored on a hit)."""
+
+    artist_name: str | None = Field(
+        None, min_length=1, max_length=MAX_HINT_LENGTH, example="Radiohead"
+    )
+    album_name: str | None = Field(
+        None, min_length=1, max_length=MAX_HINT_LENGTH, example="OK Computer"
+    )
+    mbid: str | None = Field(
+        None, regex=UUID_PATTERN, example="a1b2c3d4-0000-4000-8000-000000000000"
+    )
+    tmdb_id: str | None = Field(None, regex=TMDB_ID_PATTERN, example="12345")
+    article_url: str | None = Field(
+        None,
+        max_length=MAX_URL_LENGTH,
+        regex=r"^https?://",
+        description="Extension: the article page whose og:image to use (reading/articles).",
+    )
+
+    @validator("artist_name", "album_name")
+    def _hint(cls, value: str | None) -> str | None:  # noqa: N805 - pydantic validator
+        return _check_text(value, "hint")
+
+    class Config:
+        # Unknown parameters (cache busters, tracking) are ignored, as most APIs do.
+        extra = "ignore"
+
+
+class ErrorResponse(BaseModel):
+    """The error envelope of every non-2xx/3xx answer."""
+
+    error: str = Field(..., example="Not found")
+    status: int = Field(..., example=404)
 
 
 class HealthResponse(BaseModel):
@@ -11,3 +132,170 @@ class HealthResponse(BaseModel):
     status: str
     service: str
     version: str
+
+
+_PATH_MESSAGES = {
+    "domain": "Invalid domain: {value}",
+    "entity_type": "Invalid entity type: {value}",
+    "size": "Invalid size: {value}. Valid sizes: " + ", ".join(SIZE_NAMES),
+    "entity_id": "Invalid entity id",
+}
+
+
+def _first_error_field(exc: ValidationError) -> str:
+    errors = exc.errors()
+    return str(errors[0]["loc"][0]) if errors else ""
+
+
+def parse_image_path(params: dict[str, str]) -> ImagePath:
+    """Validate path parameters; raise BadRequest with the API's messages."""
+    try:
+        return ImagePath.parse_obj(params)
+    except ValidationError as exc:
+        field = _first_error_field(exc)
+        template = _PATH_MESSAGES.get(field, "Invalid path")
+        raise BadRequest(template.format(value=params.get(field, ""))) from exc
+
+
+def parse_entity_path(params: dict[str, str]) -> EntityPath:
+    """Validate the entity part of an admin path; raise BadRequest."""
+    try:
+        return EntityPath.parse_obj(params)
+    except ValidationError as exc:
+        field = _first_error_field(exc)
+        template = _PATH_MESSAGES.get(field, "Invalid path")
+        raise BadRequest(template.format(value=params.get(field, ""))) from exc
+
+
+def parse_image_query(query: dict[str, list[str]]) -> ImageQuery:
+    """Validate search hints; a known parameter given twice is rejected, unknown ones ignored."""
+    flat: dict[str, str] = {}
+    for name, values in query.items():
+        if name not in ImageQuery.__fields__:
+            continue
+        if len(values) > 1:
+            raise BadRequest(f"Query parameter {name} given more than once")
+        flat[name] = values[0]
+    try:
+        return ImageQuery.parse_obj(flat)
+    except ValidationError as exc:
+        raise BadRequest(f"Invalid {_first_error_field(exc)}") from exc
+
+
+class KeyScope(StrEnum):
+    """What a key may do: read = GET endpoints, admin = everything."""
+
+    read = "read"
+    admin = "admin"
+
+
+MAX_KEY_NAME_LENGTH = 100
+MAX_RATE_LIMIT_RPM = 1_000_000
+
+
+class KeyCreate(BaseModel):
+    """Body of POST /v1/admin/keys."""
+
+    name: str = Field(..., min_length=1, max_length=MAX_KEY_NAME_LENGTH, example="my app")
+    scope: KeyScope = KeyScope.read
+    rate_limit_rpm: int = Field(60, ge=1, le=MAX_RATE_LIMIT_RPM)
+    expires_at: str | None = Field(
+        None, description="ISO-8601 UTC time after which the key stops working."
+    )
+
+    @validator("name")
+    def _name(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        _check_text(value, "name")
+        return value
+
+    @validator("expires_at")
+    def _expires(cls, value: str | None) -> str | None:  # noqa: N805 - pydantic validator
+        if value is None:
+            return None
+        from datetime import UTC, datetime
+
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    class Config:
+        extra = "forbid"
+
+
+class KeyInfo(BaseModel):
+    """A key as listed: never the raw key, only its prefix and last four characters."""
+
+    id: int
+    name: str
+    scope: KeyScope
+    key_prefix: str
+    key_hint: str
+    rate_limit_rpm: int
+    request_count: int
+    last_used_at: str | None
+    expires_at: str | None
+    is_active: bool
+    created_at: str
+
+
+class KeyCreated(KeyInfo):
+    """Answer of POST /v1/admin/keys: the raw key, shown this once."""
+
+    key: str
+
+
+class Pagination(BaseModel):
+    """The API's page-based pagination block."""
+
+    page: int
+    limit: int
+    total: int
+    total_pages: int
+
+
+class KeyList(BaseModel):
+    """Answer of GET /v1/admin/keys."""
+
+    data: list[KeyInfo]
+    pagination: Pagination
+
+
+DEFAULT_PAGE_LIMIT = 20
+MAX_PAGE_LIMIT = 100
+
+
+class PageQuery(BaseModel):
+    """?page=&limit= of list endpoints."""
+
+    page: int = Field(1, ge=1, le=1_000_000)
+    limit: int = Field(DEFAULT_PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT)
+
+
+def parse_body(model: type[BaseModel], body: bytes) -> BaseModel:
+    """Validate a JSON body against a model; raise BadRequest with the first problem."""
+    import json
+
+    try:
+        data = json.loads(body or b"null")
+    except ValueError as exc:
+        raise BadRequest("Body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("Body must be a JSON object")
+    try:
+        return model.parse_obj(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadRequest(f"Invalid {where}: {first['msg']}") from exc
+    except TypeError as exc:
+        raise BadRequest("Body has an invalid field") from exc
+
+
+def parse_query_model(model: type[BaseModel], query: dict[str, list[str]]) -> BaseModel:
+    """Validate query parameters against a model (first value of each); raise BadRequest."""
+    flat = {k: v[0] for k, v in query.items() if k in model.__fields__}
+    try:
+        return model.parse_obj(flat)
+    except ValidationError as exc:
+        raise BadRequest(f"Invalid {_first_error_field(exc)}") from exc
