@@ -6,7 +6,9 @@ The same models validate requests and generate `/v1/openapi.json`.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, validator
 
@@ -19,6 +21,9 @@ MAX_URL_LENGTH = 2048
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 TMDB_ID_PATTERN = r"^[1-9][0-9]{0,11}$"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# No control characters, and for ids no '/' or '\\' (they would add key segments).
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+ENTITY_ID_PATTERN = r"^[^/\\\x00-\x1f\x7f]+$"
 
 
 class Domain(StrEnum):
@@ -55,6 +60,27 @@ class Size(StrEnum):
     poster_sm = "poster-sm"
 
 
+def _mark_nullable(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """pydantic 1 leaves `None` out of Optional fields' schemas; say it, so the OpenAPI
+    document matches the `null`s the API returns."""
+    for name, model_field in model.__fields__.items():
+        prop = schema.get("properties", {}).get(model_field.alias or name)
+        if prop is None or not model_field.allow_none:
+            continue
+        if isinstance(prop.get("type"), str):
+            prop["type"] = [prop["type"], "null"]
+        elif "$ref" in prop or "allOf" in prop:
+            inner = {k: prop.pop(k) for k in ("$ref", "allOf") if k in prop}
+            prop["anyOf"] = [inner, {"type": "null"}]
+
+
+class ApiModel(BaseModel):
+    """Base of the API's models."""
+
+    class Config:
+        schema_extra = staticmethod(_mark_nullable)
+
+
 def _check_text(value: str | None, what: str) -> str | None:
     if value is None:
         return None
@@ -63,12 +89,19 @@ def _check_text(value: str | None, what: str) -> str | None:
     return value
 
 
-class ImagePath(BaseModel):
+class ImagePath(ApiModel):
     """Path parameters of GET /v1/images/{domain}/{entity_type}/{entity_id}/{size}."""
 
     domain: Domain
     entity_type: EntityType
-    entity_id: str = Field(..., min_length=1, max_length=MAX_ENTITY_ID_LENGTH, example="album-123")
+    entity_id: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_ENTITY_ID_LENGTH,
+        regex=ENTITY_ID_PATTERN,
+        example="album-123",
+        description="Not '.' or '..'.",
+    )
     size: Size
 
     @validator("entity_id")
@@ -80,24 +113,26 @@ class ImagePath(BaseModel):
         return value
 
 
-class EntityPath(BaseModel):
+class EntityPath(ApiModel):
     """Path parameters naming one entity (admin routes)."""
 
     domain: Domain
     entity_type: EntityType
-    entity_id: str = Field(..., min_length=1, max_length=MAX_ENTITY_ID_LENGTH)
+    entity_id: str = Field(
+        ..., min_length=1, max_length=MAX_ENTITY_ID_LENGTH, regex=ENTITY_ID_PATTERN
+    )
 
     _entity_id = validator("entity_id", allow_reuse=True)(ImagePath._entity_id.__func__)  # type: ignore[attr-defined]
 
 
-class ImageQuery(BaseModel):
+class ImageQuery(ApiModel):
     """Search hints for the sources (used on a miss; ignored on a hit)."""
 
     artist_name: str | None = Field(
-        None, min_length=1, max_length=MAX_HINT_LENGTH, example="Radiohead"
+        None, min_length=1, max_length=MAX_HINT_LENGTH, regex=TEXT_PATTERN, example="Radiohead"
     )
     album_name: str | None = Field(
-        None, min_length=1, max_length=MAX_HINT_LENGTH, example="OK Computer"
+        None, min_length=1, max_length=MAX_HINT_LENGTH, regex=TEXT_PATTERN, example="OK Computer"
     )
     mbid: str | None = Field(
         None, regex=UUID_PATTERN, example="a1b2c3d4-0000-4000-8000-000000000000"
@@ -110,23 +145,19 @@ class ImageQuery(BaseModel):
         description="Extension: the article page whose og:image to use (reading/articles).",
     )
 
-    @validator("artist_name", "album_name")
-    def _hint(cls, value: str | None) -> str | None:  # noqa: N805 - pydantic validator
-        return _check_text(value, "hint")
-
     class Config:
         # Unknown parameters (cache busters, tracking) are ignored, as most APIs do.
         extra = "ignore"
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(ApiModel):
     """The error envelope of every non-2xx/3xx answer."""
 
     error: str = Field(..., example="Not found")
     status: int = Field(..., example=404)
 
 
-class HealthResponse(BaseModel):
+class HealthResponse(ApiModel):
     """Body of GET /v1/health."""
 
     status: str
@@ -193,37 +224,35 @@ MAX_KEY_NAME_LENGTH = 100
 MAX_RATE_LIMIT_RPM = 1_000_000
 
 
-class KeyCreate(BaseModel):
+class KeyCreate(ApiModel):
     """Body of POST /v1/admin/keys."""
 
-    name: str = Field(..., min_length=1, max_length=MAX_KEY_NAME_LENGTH, example="my app")
+    name: str = Field(
+        ..., min_length=1, max_length=MAX_KEY_NAME_LENGTH, regex=TEXT_PATTERN, example="my app"
+    )
     scope: KeyScope = KeyScope.read
     rate_limit_rpm: int = Field(60, ge=1, le=MAX_RATE_LIMIT_RPM)
-    expires_at: str | None = Field(
-        None, description="ISO-8601 UTC time after which the key stops working."
+    expires_at: datetime | None = Field(
+        None, description="Time after which the key stops working (RFC 3339)."
     )
 
-    @validator("name")
-    def _name(cls, value: str) -> str:  # noqa: N805 - pydantic validator
-        _check_text(value, "name")
+    @validator("expires_at")
+    def _utc(cls, value: datetime | None) -> datetime | None:  # noqa: N805 - pydantic validator
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
         return value
 
-    @validator("expires_at")
-    def _expires(cls, value: str | None) -> str | None:  # noqa: N805 - pydantic validator
-        if value is None:
+    def expires_at_text(self) -> str | None:
+        """`expires_at` as stored in D1 (ISO-8601 UTC with milliseconds and Z)."""
+        if self.expires_at is None:
             return None
-        from datetime import UTC, datetime
-
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return self.expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
     class Config:
         extra = "forbid"
 
 
-class KeyInfo(BaseModel):
+class KeyInfo(ApiModel):
     """A key as listed: never the raw key, only its prefix and last four characters."""
 
     id: int
@@ -245,7 +274,7 @@ class KeyCreated(KeyInfo):
     key: str
 
 
-class Pagination(BaseModel):
+class Pagination(ApiModel):
     """The API's page-based pagination block."""
 
     page: int
@@ -254,7 +283,7 @@ class Pagination(BaseModel):
     total_pages: int
 
 
-class KeyList(BaseModel):
+class KeyList(ApiModel):
     """Answer of GET /v1/admin/keys."""
 
     data: list[KeyInfo]
@@ -265,7 +294,7 @@ DEFAULT_PAGE_LIMIT = 20
 MAX_PAGE_LIMIT = 100
 
 
-class PageQuery(BaseModel):
+class PageQuery(ApiModel):
     """?page=&limit= of list endpoints."""
 
     page: int = Field(1, ge=1, le=1_000_000)
@@ -299,3 +328,9 @@ def parse_query_model(model: type[BaseModel], query: dict[str, list[str]]) -> Ba
         return model.parse_obj(flat)
     except ValidationError as exc:
         raise BadRequest(f"Invalid {_first_error_field(exc)}") from exc
+
+
+class KeyIdPath(ApiModel):
+    """Path parameter of key routes."""
+
+    key_id: int = Field(..., ge=1)

@@ -46,6 +46,8 @@ def _parameters(model: type[BaseModel], where: str, components: dict[str, Any]) 
         if "allOf" in prop and len(prop["allOf"]) == 1 and "$ref" in prop["allOf"][0]:
             prop = dict(definitions[prop.pop("allOf")[0]["$ref"].rsplit("/", 1)[1]])
         prop.pop("title", None)
+        if isinstance(prop.get("type"), list):  # an absent parameter is how None is sent
+            prop["type"] = next(t for t in prop["type"] if t != "null")
         example = prop.pop("example", None)
         description = prop.pop("description", None)
         param: dict[str, Any] = {

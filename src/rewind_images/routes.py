@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
-
 from rewind_images.app import Operation, Route, pattern
 from rewind_images.handlers.health import health
 from rewind_images.handlers.images import get_image_redirect
@@ -15,17 +13,11 @@ from rewind_images.models import (
     ImageQuery,
     KeyCreate,
     KeyCreated,
+    KeyIdPath,
     KeyInfo,
     KeyList,
     PageQuery,
 )
-
-
-class KeyIdPath(BaseModel):
-    """Path parameter of key routes."""
-
-    key_id: int = Field(..., ge=1)
-
 
 IMAGE_DOC = Operation(
     summary="Get image by entity",

@@ -49,7 +49,7 @@ async def create_key(
         body.name,
         body.scope.value,
         body.rate_limit_rpm,
-        body.expires_at,
+        body.expires_at_text(),
         now,
     )
     created = KeyCreated(**_info(rows[0]).dict(), key=material.raw)

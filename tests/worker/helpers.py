@@ -1,0 +1,82 @@
+"""Small helpers for HTTP tests: seeding keys and image rows into the local D1."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+from tests.support.worker import LocalWorker
+
+_ids = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    """A name no other test in the session uses (isolate caches are keyed by it)."""
+    return f"{prefix}-{next(_ids)}"
+
+
+def add_key(
+    worker: LocalWorker,
+    *,
+    scope: str = "read",
+    rate_limit_rpm: int = 1000,
+    expires_at: str | None = None,
+    active: bool = True,
+) -> str:
+    """Insert a key directly into D1; return the raw token."""
+    raw = ("rw_admin_" if scope == "admin" else "rw_live_") + unique("t")
+    worker.sql(
+        "INSERT INTO api_keys (key_hash, key_prefix, key_hint, name, scope, rate_limit_rpm,"
+        " expires_at, is_active, created_at) VALUES (?, ?, ?, 'test', ?, ?, ?, ?,"
+        " '2026-11-28T00:00:00.000Z')",
+        (
+            hashlib.sha256(raw.encode()).hexdigest(),
+            raw[:10],
+            raw[-4:],
+            scope,
+            rate_limit_rpm,
+            expires_at,
+            1 if active else 0,
+        ),
+    )
+    return raw
+
+
+def add_image(
+    worker: LocalWorker,
+    domain: str,
+    entity_type: str,
+    entity_id: str,
+    *,
+    r2_key: str | None = None,
+    source: str = "deezer",
+    version: int = 1,
+    thumbhash: str | None = "8icGFwT3VpdohHl4hVqWaHZ3GV8U+CoB",
+    dominant: str | None = "#f5d1dc",
+    accent: str | None = "#203040",
+    checked_at: str | None = None,
+) -> None:
+    """Insert an image row directly into D1 (r2_key '' records "no image")."""
+    key = f"{domain}/{entity_type}/{entity_id}/original.jpg" if r2_key is None else r2_key
+    worker.sql(
+        "INSERT INTO images (domain, entity_type, entity_id, r2_key, source, width, height,"
+        " thumbhash, dominant_color, accent_color, image_version, created_at, checked_at)"
+        " VALUES (?, ?, ?, ?, ?, 1200, 1200, ?, ?, ?, ?, '2026-11-28T00:00:00.000Z', ?)",
+        (
+            domain,
+            entity_type,
+            entity_id,
+            key,
+            source,
+            thumbhash,
+            dominant,
+            accent,
+            version,
+            checked_at,
+        ),
+    )
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for a token."""
+    return {"Authorization": f"Bearer {token}"}

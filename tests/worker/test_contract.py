@@ -1,0 +1,86 @@
+"""Property-based contract tests (schemathesis) against the running Worker.
+
+Two documents drive them: the published spec of the endpoint (a copy in tests/contract/) and our
+own /v1/openapi.json. For every operation, schemathesis generates valid requests (and, for the
+published spec, invalid ones too); each answer must have a documented status, a conforming
+content type and body, and never be a 5xx. Examples are bounded so CI stays fast.
+
+The operations are driven with `operation.as_strategy()` under Hypothesis directly, because the
+schemathesis pytest plugin's lazy fixtures break on pytest 9.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.support.worker import LocalWorker
+from tests.worker.helpers import add_key, bearer
+from tests.worker.test_cors_openapi import published_spec
+
+MAX_EXAMPLES = 25
+CONTRACT_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+
+
+def _operations(document: dict[str, Any], skip_methods: frozenset[str] = frozenset()) -> list[Any]:
+    schema = schemathesis.openapi.from_dict(document)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    return [op for op in operations if op.method.upper() not in skip_methods]
+
+
+def _check_all(
+    operation: Any, mode: GenerationMode, base_url: str, token: str, *, strict: bool = True
+) -> None:
+    excluded = [] if strict else [positive_data_acceptance]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @CONTRACT_SETTINGS
+    def run(case: Any) -> None:
+        response = case.call(base_url=base_url, headers=bearer(token))
+        assert response.status_code < 500, (case.path, response.status_code, response.text)
+        case.validate_response(response, excluded_checks=excluded)
+
+    run()
+
+
+@pytest.fixture(scope="module")
+def contract_key(worker: LocalWorker) -> str:
+    return add_key(worker, scope="admin", rate_limit_rpm=1_000_000)
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_published_spec_contract(
+    worker: LocalWorker, contract_key: str, mode: GenerationMode
+) -> None:
+    operations = _operations(published_spec())
+    assert [op.label for op in operations] == [
+        "GET /v1/images/{domain}/{entity_type}/{entity_id}/{size}"
+    ]
+    # Our validation is deliberately stricter than the published spec (mbid must be a UUID,
+    # tmdb_id digits, ids and hints without control characters or '/'), so a request the spec
+    # calls valid may get a documented 400; our own document states those rules, and is
+    # checked with the acceptance check on.
+    for operation in operations:
+        _check_all(operation, mode, worker.base_url, contract_key, strict=False)
+
+
+def test_own_openapi_contract(worker: LocalWorker, contract_key: str) -> None:
+    document = httpx.get(f"{worker.base_url}/v1/openapi.json").json()
+    # Revoking is left out: random ids could revoke keys that other tests use (revocation has
+    # its own test in test_auth.py).
+    operations = _operations(document, skip_methods=frozenset({"DELETE"}))
+    assert len(operations) >= 5
+    for operation in operations:
+        _check_all(operation, GenerationMode.POSITIVE, worker.base_url, contract_key)
