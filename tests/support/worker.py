@@ -43,6 +43,8 @@ class LocalWorker:
         config: Path | None = None,
         state_dir: Path | None = None,
         port: int | None = None,
+        ready_path: str = "/v1/health",
+        python: bool = True,
     ) -> None:
         self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
         self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -52,16 +54,20 @@ class LocalWorker:
         self.seed_sql = seed_sql
         self.config = config
         self.log_path = self.state_dir / "wrangler.log"
+        self.ready_path = ready_path
+        self.python = python
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LocalWorker:
-        """Migrate, seed, start and wait until /v1/health answers (or the log says why not)."""
+        """Migrate, seed, start, and wait until `ready_path` answers (or the log says why not)."""
         apply_migrations(self.state_dir, self.config)
         if self.seed_sql:
             execute_sql(self.state_dir, self.seed_sql)
+        # A JavaScript worker (the bench anchors) runs without the local Python flags.
+        command = ["dev"] if self.python else ["wrangler-js", "dev"]
         args = [
             str(WRANGLER),
-            "dev",
+            *command,
             "--ip",
             "127.0.0.1",
             "--port",
@@ -96,7 +102,8 @@ class LocalWorker:
                 if self._process is not None and self._process.poll() is not None:
                     raise RuntimeError(f"wrangler dev exited early:\n{self.log()}")
                 try:
-                    if client.get(f"{self.base_url}/v1/health").status_code == 200:
+                    response = client.get(f"{self.base_url}{self.ready_path}")
+                    if response.status_code < 500:
                         return
                 except httpx.TransportError:
                     pass

@@ -1,0 +1,155 @@
+"""Benchmark of the hit path against the two anchors, on the same local runtime, in one run.
+
+Starts three workers under workerd (each with its own state dir, seeded with the anchors'
+1,000 image rows and bench key): the service, `anchors/py-floor` (a constant 302 from Python:
+the ceiling for a Python Worker) and `anchors/js-hit` (the original's hit path, lean JS). Then
+alternates `wrk -t1 -c8 -d<seconds>s --latency -s anchors/rot.lua` over them for several
+rounds, after a warm-up run each, and prints requests/s, p50 and p99 per worker and round, and
+the service's ratios to each anchor (medians over rounds). The machine is noisy: read ratios,
+not absolute numbers.
+
+    .venv/bin/python -m bench.hit_path [--rounds 3] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.support.worker import LocalWorker
+
+HERE = Path(__file__).resolve().parent
+ANCHORS = HERE / "anchors"
+SEED = ANCHORS / "migrations" / "0001_init.sql"
+ROT = ANCHORS / "rot.lua"
+BENCH_KEY = "rw_live_benchkey0123456789"
+WRK_THREADS = 1
+WRK_CONNECTIONS = 8
+
+
+@dataclass
+class Result:
+    """One wrk run."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def seed_inserts() -> str:
+    """The anchors' INSERT statements (their schema is ours, so the rows fit as they are)."""
+    return "\n".join(
+        line for line in SEED.read_text().splitlines() if line.startswith("INSERT INTO")
+    )
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, seconds: int) -> Result:
+    """One wrk run against `url`."""
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{WRK_THREADS}",
+            f"-c{WRK_CONNECTIONS}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(ROT),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    p50 = re.match(r"([\d.]+)(\w+)", lat["50"])
+    p99 = re.match(r"([\d.]+)(\w+)", lat["99"])
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{url}: {non2xx.group(1)} error responses\n{out}")
+    return Result(rps, _ms(*p50.groups()), _ms(*p99.groups()))  # type: ignore[union-attr]
+
+
+def check_hit(url: str) -> None:
+    """Fail early unless the worker answers the bench request with a 302."""
+    response = httpx.get(
+        f"{url}/v1/images/listening/albums/a1/medium",
+        headers={"Authorization": f"Bearer {BENCH_KEY}"},
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"{url} answered {response.status_code}: {response.text}")
+
+
+def main() -> int:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk", file=sys.stderr)
+        return 1
+    workers = {
+        "service": LocalWorker(seed_sql=seed_inserts()),
+        "py-floor": LocalWorker(
+            config=ANCHORS / "py-floor" / "wrangler.toml", ready_path="/", seed_sql=None
+        ),
+        "js-hit": LocalWorker(
+            config=ANCHORS / "js-hit" / "wrangler.toml", ready_path="/", python=False
+        ),
+    }
+    results: dict[str, list[Result]] = {name: [] for name in workers}
+    try:
+        for worker in workers.values():
+            worker.start()
+            check_hit(worker.base_url)
+        for name, worker in workers.items():
+            run_wrk(worker.base_url, 3)  # warm-up: isolate caches, JIT, Pyodide
+        for round_no in range(1, args.rounds + 1):
+            for name, worker in workers.items():
+                result = run_wrk(worker.base_url, args.seconds)
+                results[name].append(result)
+                print(
+                    f"round {round_no} {name:9s} {result.rps:8.1f} req/s"
+                    f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms",
+                    flush=True,
+                )
+    finally:
+        for worker in workers.values():
+            worker.stop()
+
+    def median(name: str, attr: str) -> float:
+        return statistics.median(getattr(r, attr) for r in results[name])
+
+    print("\n| worker | req/s (median) | p50 ms | p99 ms |")
+    print("| --- | --- | --- | --- |")
+    for name in workers:
+        print(
+            f"| {name} | {median(name, 'rps'):.0f} | {median(name, 'p50_ms'):.2f} |"
+            f" {median(name, 'p99_ms'):.2f} |"
+        )
+    for anchor in ("py-floor", "js-hit"):
+        ratios = [s.rps / a.rps for s, a in zip(results["service"], results[anchor], strict=True)]
+        p99 = [s.p99_ms / a.p99_ms for s, a in zip(results["service"], results[anchor], strict=True)]
+        print(
+            f"service / {anchor}: throughput x{statistics.median(ratios):.2f}"
+            f" (rounds: {', '.join(f'{r:.2f}' for r in ratios)}),"
+            f" p99 x{statistics.median(p99):.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
