@@ -1,0 +1,239 @@
+"""Conservative name matching between what was requested and what an upstream returned.
+
+A false match puts the wrong cover on a page, which is worse than no cover at all, so the rules
+fold only differences that never change identity: case, accents, punctuation, `&` vs "and",
+featured-artist credits, edition/remaster suffixes on albums, "Pt."/"Vol." abbreviations and an
+optional leading "The". Names are compared as whole word sequences, never as prefixes, so "Air"
+does not match "Airbourne".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Featured-artist credits. Bracketed credits may say "with" ("(with Zedd)"); bare credits need
+# an unambiguous marker ("feat." / "ft." / "featuring") so a title such as "A Feat of Strength"
+# or "Nick Cave with ..." is left alone.
+_FEAT_BRACKETED_RE = re.compile(
+    r"\s*[(\[]\s*(?:feat\.?|ft\.?|featuring|with)\s[^)\]]*[)\]]", re.IGNORECASE
+)
+_FEAT_BARE_RE = re.compile(r"\s+(?:feat\.|ft\.|featuring\s)\s*.*$", re.IGNORECASE | re.DOTALL)
+
+# Words that mark a suffix as "another edition of the same album" (same artwork, give or take).
+# Deliberately excludes "version" alone ("Red (Taylor's Version)" is a different album with a
+# different cover), "live", "remix" and "mix".
+_EDITION_WORDS_RE = re.compile(
+    r"\b(?:deluxe|remaster(?:ed)?|remasters|edition|expanded|anniversary|bonus|reissue[ds]?|"
+    r"explicit|clean|mono|stereo)\b",
+    re.IGNORECASE,
+)
+# iTunes/Apple name singles and EPs "Title - Single" / "Title - EP"; Deezer just "Title".
+_RELEASE_KIND_RE = re.compile(r"(?:single|ep)", re.IGNORECASE)
+_TRAILING_GROUP_RE = re.compile(r"\s*(?:\(([^()]*)\)|\[([^\[\]]*)\])\s*$")
+_TRAILING_DASH_RE = re.compile(r"\s+[-\u2013\u2014]\s+([^-\u2013\u2014]+)$")
+_SORT_NAME_RE = re.compile(r"^(.+?),\s*the$", re.IGNORECASE)
+
+# Letters NFKD does not decompose into a base letter plus a combining mark.
+_FOLD_TABLE = str.maketrans(
+    {
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "ł": "l",
+        "þ": "th",
+        "\u0131": "i",  # dotless i
+        "ħ": "h",
+    }
+)
+_APOSTROPHES_RE = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
+_SPACED_PLUS_RE = re.compile(r"\s\+\s")
+_NON_WORD_RE = re.compile(r"[\W_]+")
+
+_ABBREVIATIONS = {"pt": "part", "vol": "volume", "vols": "volumes", "ch": "chapter"}
+# After one of these words a number may be spelt as digits, a Roman numeral or a word.
+_NUMBERED_WORDS = frozenset({"part", "volume", "volumes", "chapter", "book", "act", "disc"})
+_NUMBER_SPELLINGS = {
+    "i": "1",
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "x": "10",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+}
+_THE = "the"
+
+# Match quality: lower is better. Sources sort matches by it so an exact title beats a
+# "same album, other edition" hit.
+RANK_EXACT = 0
+RANK_LOOSE = 1
+
+
+def strip_featuring(name: str) -> str:
+    """Remove featured-artist credits ("X feat. Y", "Song (ft. Y)", "Song [with Y]")."""
+    stripped = _FEAT_BRACKETED_RE.sub("", name)
+    stripped = _FEAT_BARE_RE.sub("", stripped).strip()
+    # A name that is nothing but a credit is kept as it is rather than emptied.
+    return stripped or name.strip()
+
+
+def strip_edition(name: str) -> str:
+    """Remove trailing edition/remaster markers and iTunes "- Single"/"- EP" suffixes.
+
+    Only trailing suffixes go, repeatedly: "Abbey Road (Remastered) [Deluxe Edition]" becomes
+    "Abbey Road"; a title that is only such a word ("Deluxe") is kept.
+    """
+    current = name.strip()
+    while True:
+        group = _TRAILING_GROUP_RE.search(current)
+        if group:
+            inner = group.group(1) if group.group(1) is not None else group.group(2) or ""
+            if _EDITION_WORDS_RE.search(inner):
+                candidate = current[: group.start()].rstrip()
+                if candidate:
+                    current = candidate
+                    continue
+        dash = _TRAILING_DASH_RE.search(current)
+        if dash:
+            inner = dash.group(1).strip()
+            if _EDITION_WORDS_RE.search(inner) or _RELEASE_KIND_RE.fullmatch(inner):
+                candidate = current[: dash.start()].rstrip()
+                if candidate:
+                    current = candidate
+                    continue
+        return current
+
+
+def search_name(name: str, *, album: bool) -> str:
+    """The name as it is best sent to a search API: credits (and album editions) removed."""
+    cleaned = strip_featuring(" ".join(name.split()))
+    return strip_edition(cleaned) if album else cleaned
+
+
+def _fold(text: str) -> str:
+    """Case-fold and remove accents ("Beyoncé" -> "beyonce", "Sigur Rós" -> "sigur ros")."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD_TABLE)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _collapse_initials(tokens: list[str]) -> list[str]:
+    """Join runs of single letters so "R.E.M." equals "REM" (a lone "A" is left alone)."""
+    out: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        if len(run) >= 2:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if token:
+            out.append(token)
+    return out
+
+
+def _rewrite_words(tokens: list[str]) -> list[str]:
+    """Expand "pt"/"vol" and spell numbers after them as digits ("Pt. II" -> "part 2")."""
+    out: list[str] = []
+    for token in tokens:
+        word = _ABBREVIATIONS.get(token, token)
+        if out and out[-1] in _NUMBERED_WORDS:
+            word = str(int(word)) if word.isdigit() else _NUMBER_SPELLINGS.get(word, word)
+        out.append(word)
+    return out
+
+
+def name_tokens(name: str, *, drop_edition: bool) -> tuple[str, ...]:
+    """Normalise a name to the word sequence used for comparison.
+
+    Featured credits always go; album edition suffixes go when `drop_edition` is set.
+    """
+    text = " ".join(name.split())
+    text = strip_featuring(text)
+    if drop_edition:
+        text = strip_edition(text)
+    sort_name = _SORT_NAME_RE.match(text)
+    if sort_name:  # "Beatles, The" is a sort name for "The Beatles"
+        text = f"{_THE} {sort_name.group(1)}"
+    folded = _fold(text)
+    folded = folded.replace("&", " and ")
+    folded = _SPACED_PLUS_RE.sub(" and ", folded)
+    folded = _APOSTROPHES_RE.sub("", folded)
+    tokens = _NON_WORD_RE.sub(" ", folded).split()
+    tokens = _rewrite_words(_collapse_initials(tokens))
+    if not tokens:
+        # Names made only of symbols ("÷", "!!!"): compare the folded text itself.
+        bare = " ".join(folded.split())
+        return (bare,) if bare else ()
+    return tuple(tokens)
+
+
+def _same_words(requested: tuple[str, ...], found: tuple[str, ...]) -> int | None:
+    """Compare token sequences: RANK_EXACT, RANK_LOOSE (leading "The" differs) or None."""
+    if not requested or not found:
+        return None
+    if requested == found:
+        return RANK_EXACT
+    # "The" is optional, but only in front of a real name: "The The" must not equal "The".
+    for longer, shorter in ((requested, found), (found, requested)):
+        if len(longer) == len(shorter) + 1 and longer[0] == _THE and longer[1:] == shorter:
+            return RANK_LOOSE if shorter != (_THE,) else None
+    return None
+
+
+def _rank(requested: str | None, found: str | None, *, drop_edition: bool) -> int | None:
+    if not requested or not found:
+        return None
+    strict = _same_words(
+        name_tokens(requested, drop_edition=False), name_tokens(found, drop_edition=False)
+    )
+    if strict is not None or not drop_edition:
+        return strict
+    loose = _same_words(
+        name_tokens(requested, drop_edition=True), name_tokens(found, drop_edition=True)
+    )
+    return None if loose is None else RANK_LOOSE
+
+
+def album_match_rank(requested: str | None, found: str | None) -> int | None:
+    """How well an album title matches: RANK_EXACT, RANK_LOOSE (other edition/"The") or None."""
+    return _rank(requested, found, drop_edition=True)
+
+
+def artist_match_rank(requested: str | None, found: str | None) -> int | None:
+    """How well an artist name matches: RANK_EXACT, RANK_LOOSE (leading "The") or None."""
+    return _rank(requested, found, drop_edition=False)
+
+
+def names_match(requested: str | None, found: str | None) -> bool:
+    """True when two names denote the same thing under the folding rules (editions dropped)."""
+    return _rank(requested, found, drop_edition=True) is not None
+
+
+def album_matches(requested: str | None, found: str | None) -> bool:
+    """True when `found` is the requested album title (or another edition of it)."""
+    return album_match_rank(requested, found) is not None
+
+
+def artist_matches(requested: str | None, found: str | None) -> bool:
+    """True when `found` is the requested artist (credits stripped, never a mere prefix)."""
+    return artist_match_rank(requested, found) is not None
