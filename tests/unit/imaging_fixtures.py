@@ -1,0 +1,296 @@
+"""Test-only helpers: a tiny, deliberately naive PNG encoder and deterministic image generators.
+
+The encoder is written straight from the PNG spec and shares no code with the decoder under
+test, so a round trip checks the decoder against an independent reading of the spec.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import struct
+import zlib
+from collections.abc import Sequence
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+VALID_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+ADAM7 = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
+
+Pixel = tuple[int, ...]
+Rows = list[list[Pixel]]
+
+
+# --- PNG encoder -----------------------------------------------------------------------------
+
+
+def chunk(ctype: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + ctype + data + struct.pack(">I", zlib.crc32(ctype + data))
+
+
+def ihdr(width: int, height: int, depth: int, color_type: int, interlace: int = 0) -> bytes:
+    return chunk(
+        b"IHDR", struct.pack(">IIBBBBB", width, height, depth, color_type, 0, 0, interlace)
+    )
+
+
+def pack_row(row: Sequence[Pixel], depth: int) -> bytes:
+    """Raw scanline bytes (no filter byte) for one row of sample tuples."""
+    samples = [s for px in row for s in px]
+    if depth == 8:
+        return bytes(samples)
+    if depth == 16:
+        return b"".join(struct.pack(">H", s) for s in samples)
+    out = bytearray()
+    acc, nbits = 0, 0
+    for s in samples:
+        acc = (acc << depth) | s
+        nbits += depth
+        if nbits == 8:
+            out.append(acc)
+            acc, nbits = 0, 0
+    if nbits:
+        out.append(acc << (8 - nbits))
+    return bytes(out)
+
+
+def paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    if pa <= pb and pa <= pc:
+        return a
+    if pb <= pc:
+        return b
+    return c
+
+
+def filter_row(ftype: int, line: bytes, prev: bytes, bpp: int) -> bytes:
+    out = bytearray()
+    for i, x in enumerate(line):
+        a = line[i - bpp] if i >= bpp else 0
+        b = prev[i]
+        c = prev[i - bpp] if i >= bpp else 0
+        pred = (0, a, b, (a + b) // 2, paeth(a, b, c))[ftype]
+        out.append((x - pred) & 255)
+    return bytes(out)
+
+
+def filter_rows(lines: list[bytes], bpp: int, filters: int | str) -> bytes:
+    """Filter scanlines; `filters` is a type 0-4 for every row, or "cycle" (row y uses y % 5)."""
+    out = bytearray()
+    prev = bytes(len(lines[0])) if lines else b""
+    for y, line in enumerate(lines):
+        ftype = y % 5 if filters == "cycle" else int(filters)
+        out.append(ftype)
+        out += filter_row(ftype, line, prev, bpp)
+        prev = line
+    return bytes(out)
+
+
+def encode_png(
+    pixels: Rows,
+    *,
+    color_type: int,
+    depth: int,
+    palette: Sequence[tuple[int, int, int]] | None = None,
+    trns: bytes | None = None,
+    filters: int | str = 0,
+    interlace: bool = False,
+    idat_pieces: int = 1,
+    level: int = 6,
+) -> bytes:
+    """Encode rows of raw sample tuples (values at `depth`) as a PNG."""
+    height = len(pixels)
+    width = len(pixels[0])
+    bpp = max(1, CHANNELS[color_type] * depth // 8)
+    if interlace:
+        raw = bytearray()
+        for xs, ys, dx, dy in ADAM7:
+            sub = [row[xs::dx] for row in pixels[ys::dy]]
+            if sub and sub[0]:
+                raw += filter_rows([pack_row(r, depth) for r in sub], bpp, filters)
+    else:
+        raw = bytearray(filter_rows([pack_row(r, depth) for r in pixels], bpp, filters))
+    compressed = zlib.compress(bytes(raw), level)
+    out = SIGNATURE + ihdr(width, height, depth, color_type, int(interlace))
+    out += chunk(b"tEXt", b"Comment\x00made by the test encoder")
+    if palette is not None:
+        out += chunk(b"PLTE", b"".join(bytes(entry) for entry in palette))
+    if trns is not None:
+        out += chunk(b"tRNS", trns)
+    step = max(1, math.ceil(len(compressed) / idat_pieces))
+    for i in range(0, len(compressed), step):
+        out += chunk(b"IDAT", compressed[i : i + step])
+    return out + chunk(b"IEND", b"")
+
+
+def png_from_raw(width: int, height: int, depth: int, color_type: int, raw: bytes) -> bytes:
+    """A PNG whose IDAT inflates to exactly `raw` (filter bytes included): for error tests."""
+    return (
+        SIGNATURE
+        + ihdr(width, height, depth, color_type)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+# --- expected decoder output -----------------------------------------------------------------
+
+
+def to8(value: int, depth: int) -> int:
+    if depth == 16:
+        return value >> 8
+    return value * 255 // ((1 << depth) - 1)
+
+
+def expected_rgba(
+    pixels: Rows,
+    *,
+    color_type: int,
+    depth: int,
+    palette: Sequence[tuple[int, int, int]] | None = None,
+    trns: bytes | None = None,
+) -> bytes:
+    """The RGBA a correct decoder must produce, computed pixel by pixel from the spec."""
+    out = bytearray()
+    key: tuple[int, ...] | None = None
+    if trns is not None and color_type in (0, 2):
+        key = struct.unpack(">" + "H" * (len(trns) // 2), trns)
+    for row in pixels:
+        for px in row:
+            if color_type == 3:
+                assert palette is not None
+                r, g, b = palette[px[0]]
+                a = trns[px[0]] if trns is not None and px[0] < len(trns) else 255
+                out += bytes((r, g, b, a))
+                continue
+            a = 255
+            if key is not None and px == key:
+                a = 0
+            if color_type == 0:
+                v = to8(px[0], depth)
+                out += bytes((v, v, v, a))
+            elif color_type == 2:
+                out += bytes((*(to8(s, depth) for s in px), a))
+            elif color_type == 4:
+                v = to8(px[0], depth)
+                out += bytes((v, v, v, to8(px[1], depth)))
+            else:
+                out += bytes(to8(s, depth) for s in px)
+    return bytes(out)
+
+
+def random_pixels(rng: random.Random, width: int, height: int, channels: int, depth: int) -> Rows:
+    top = (1 << depth) - 1
+    return [
+        [tuple(rng.randint(0, top) for _ in range(channels)) for _ in range(width)]
+        for _ in range(height)
+    ]
+
+
+def smooth_pixels(width: int, height: int, channels: int, depth: int) -> Rows:
+    """Gradient-like samples: the kind of data where Sub/Up/Average/Paeth actually predict."""
+    top = (1 << depth) - 1
+    return [
+        [
+            tuple(
+                (x * (c + 1) * 7 + y * 5 + (x * y) // 3) * top // 500 % (top + 1)
+                for c in range(channels)
+            )
+            for x in range(width)
+        ]
+        for y in range(height)
+    ]
+
+
+# --- RGBA image generators (for ThumbHash and colour tests) ----------------------------------
+
+
+def solid(width: int, height: int, rgba: tuple[int, int, int, int]) -> bytes:
+    return bytes(rgba) * (width * height)
+
+
+def from_function(width: int, height: int, fn: object) -> bytes:
+    """Build RGBA by calling fn(x, y) -> (r, g, b, a) for every pixel, clamping to 0..255."""
+    assert callable(fn)
+    out = bytearray()
+    for y in range(height):
+        for x in range(width):
+            out += bytes(max(0, min(255, int(v))) for v in fn(x, y))
+    return bytes(out)
+
+
+def linear_gradient(
+    width: int,
+    height: int,
+    start: tuple[int, int, int, int],
+    end: tuple[int, int, int, int],
+    *,
+    vertical: bool = False,
+) -> bytes:
+    def fn(x: int, y: int) -> tuple[float, ...]:
+        span = (height if vertical else width) - 1 or 1
+        t = (y if vertical else x) / span
+        return tuple(s + (e - s) * t for s, e in zip(start, end, strict=True))
+
+    return from_function(width, height, fn)
+
+
+def photo_like(rng: random.Random, width: int, height: int, *, alpha: bool = False) -> bytes:
+    """Noise over smooth structure: a few soft colour blobs plus grain, like a small photo."""
+    blobs = [
+        (
+            rng.uniform(0, width),
+            rng.uniform(0, height),
+            rng.uniform(3, max(width, height)),
+            (rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+        )
+        for _ in range(rng.randint(2, 5))
+    ]
+    base = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+    grain = rng.randint(0, 40)
+    out = bytearray()
+    for y in range(height):
+        for x in range(width):
+            r, g, b = (float(c) for c in base)
+            for bx, by, radius, (cr, cg, cb) in blobs:
+                w = math.exp(-((x - bx) ** 2 + (y - by) ** 2) / (2 * radius * radius))
+                r, g, b = r + (cr - r) * w, g + (cg - g) * w, b + (cb - b) * w
+            n = rng.uniform(-grain, grain)
+            a = 255
+            if alpha:
+                a = int(
+                    255
+                    * min(
+                        1.0,
+                        max(
+                            0.0,
+                            1.2
+                            - math.hypot(x - width / 2, y - height / 2)
+                            / (0.5 * max(width, height)),
+                        ),
+                    )
+                )
+            out += bytes(max(0, min(255, int(v + n))) for v in (r, g, b)) + bytes((a,))
+    return bytes(out)
+
+
+def two_tone(
+    width: int,
+    height: int,
+    major: tuple[int, int, int],
+    minor: tuple[int, int, int],
+    minor_fraction: float,
+) -> bytes:
+    """Left part `minor` (the given fraction of columns), the rest `major`; fully opaque."""
+    split = round(width * minor_fraction)
+    row = bytes((*minor, 255)) * split + bytes((*major, 255)) * (width - split)
+    return row * height

@@ -1,0 +1,147 @@
+"""Dominant / accent colour extraction."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from rewind_images.imaging import colors
+from rewind_images.imaging.colors import Palette, extract_colors
+from tests.unit.imaging_fixtures import from_function, linear_gradient, photo_like, solid, two_tone
+
+HEX = re.compile(r"#[0-9a-f]{6}")
+
+NAVY = (20, 30, 120)
+ORANGE = (250, 140, 0)
+BEIGE = (222, 210, 190)
+
+
+def hex_of(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+@pytest.mark.parametrize(
+    "rgb", [(0, 0, 0), (255, 255, 255), (12, 34, 56), (255, 0, 128), (128, 128, 128)]
+)
+@pytest.mark.parametrize("size", [(1, 1), (32, 32), (100, 37)])
+def test_solid_colour(rgb: tuple[int, int, int], size: tuple[int, int]) -> None:
+    w, h = size
+    assert extract_colors(w, h, solid(w, h, (*rgb, 255))) == Palette(hex_of(rgb), None)
+
+
+def test_solid_colour_with_grain_is_one_colour() -> None:
+    rng = random.Random(3)
+    w = h = 50
+    base = (60, 120, 200)
+    rgba = from_function(w, h, lambda x, y: (*(c + rng.randint(-6, 6) for c in base), 255))
+    palette = extract_colors(w, h, rgba)
+    assert palette.accent is None
+    assert palette.dominant is not None
+    got = bytes.fromhex(palette.dominant[1:])
+    assert all(abs(g - b) <= 2 for g, b in zip(got, base, strict=True))
+
+
+@pytest.mark.parametrize("minor_fraction", [0.1, 0.3, 0.45])
+def test_two_tone(minor_fraction: float) -> None:
+    palette = extract_colors(40, 20, two_tone(40, 20, NAVY, ORANGE, minor_fraction))
+    assert palette == Palette(hex_of(NAVY), hex_of(ORANGE))
+    swapped = extract_colors(40, 20, two_tone(40, 20, ORANGE, NAVY, minor_fraction))
+    # A navy accent on orange: navy is vivid enough (chroma ~0.17) to qualify.
+    assert swapped == Palette(hex_of(ORANGE), hex_of(NAVY))
+
+
+def test_two_nearly_identical_tones_merge() -> None:
+    # Different sRGB bins (red 126 vs 130) but perceptually the same: one colour, their blend.
+    palette = extract_colors(40, 20, two_tone(40, 20, (126, 100, 100), (130, 100, 100), 0.4))
+    assert palette == Palette("#806464", None)  # red: 0.6 * 126 + 0.4 * 130 = 127.6
+
+
+def test_greyscale_without_strong_contrast_has_no_accent() -> None:
+    # Mid greys from 100 to 140: lightness differs by well under ACCENT_MIN_LIGHTNESS_DELTA.
+    rgba = linear_gradient(100, 20, (100, 100, 100, 255), (140, 140, 140, 255))
+    palette = extract_colors(100, 20, rgba)
+    assert palette.accent is None
+    assert palette.dominant is not None
+    r, g, b = bytes.fromhex(palette.dominant[1:])
+    assert r == g == b
+    assert 100 <= r <= 140
+
+
+def test_greyscale_with_clearly_distinct_lightness_has_an_accent() -> None:
+    # Black text on white paper: no vivid colour, but a clear lightness contrast.
+    palette = extract_colors(30, 30, two_tone(30, 30, (250, 250, 250), (10, 10, 10), 0.2))
+    assert palette == Palette("#fafafa", "#0a0a0a")
+
+
+def test_fully_transparent_has_no_colours() -> None:
+    assert extract_colors(16, 16, solid(16, 16, (255, 0, 0, 0))) == Palette(None, None)
+    # Alpha below ALPHA_OPAQUE_MIN counts as transparent too.
+    low = colors.ALPHA_OPAQUE_MIN - 1
+    assert extract_colors(16, 16, solid(16, 16, (255, 0, 0, low))) == Palette(None, None)
+
+
+def test_empty_image() -> None:
+    assert extract_colors(0, 0, b"") == Palette(None, None)
+    assert extract_colors(0, 7, b"") == Palette(None, None)
+
+
+def test_transparent_pixels_are_ignored() -> None:
+    # A blue square on a big transparent red area: only the square counts.
+    rgba = from_function(
+        40, 40, lambda x, y: (0, 0, 255, 255) if 15 <= x < 25 and 15 <= y < 25 else (255, 0, 0, 40)
+    )
+    assert extract_colors(40, 40, rgba) == Palette("#0000ff", None)
+
+
+def test_vivid_accent_on_muted_background() -> None:
+    # 80% beige, 15% muted grey-brown, 5% vivid red: the accent is the red, not the bigger brown.
+    def fn(x: int, y: int) -> tuple[int, int, int, int]:
+        if x < 5:
+            return (200, 20, 30, 255)
+        if x < 20:
+            return (120, 110, 100, 255)
+        return (*BEIGE, 255)
+
+    assert extract_colors(100, 30, from_function(100, 30, fn)) == Palette(hex_of(BEIGE), "#c8141e")
+
+
+def test_speck_of_colour_is_not_an_accent() -> None:
+    rgba = bytearray(solid(50, 50, (*BEIGE, 255)))
+    rgba[0:8] = bytes((255, 0, 0, 255)) * 2  # 2 of 2500 pixels, far below ACCENT_MIN_SHARE
+    assert extract_colors(50, 50, bytes(rgba)) == Palette(hex_of(BEIGE), None)
+
+
+def test_deterministic_and_well_formed() -> None:
+    rng = random.Random(11)
+    for w, h, alpha in [(100, 100, False), (64, 40, True), (7, 3, False), (250, 200, False)]:
+        rgba = photo_like(rng, w, h, alpha=alpha)
+        first = extract_colors(w, h, rgba)
+        assert first.dominant is not None
+        assert HEX.fullmatch(first.dominant)
+        assert first.accent is None or HEX.fullmatch(first.accent)
+        assert first.accent != first.dominant
+        for _ in range(3):
+            assert extract_colors(w, h, bytearray(rgba)) == first
+
+
+def test_noise_is_handled() -> None:
+    rng = random.Random(5)
+    rgba = bytes(rng.randrange(256) for _ in range(100 * 100 * 4))
+    palette = extract_colors(100, 100, rgba)
+    assert palette.dominant is not None
+
+
+def test_rejects_wrong_length() -> None:
+    with pytest.raises(ValueError, match="expected 16 bytes"):
+        extract_colors(2, 2, bytes(12))
+    with pytest.raises(ValueError, match="invalid image size"):
+        extract_colors(-1, 2, b"")
+
+
+def test_named_constants_are_sane() -> None:
+    assert colors.KMEANS_K >= 2
+    assert colors.KMEANS_ROUNDS >= 1
+    assert 0 < colors.MERGE_DISTANCE < colors.ACCENT_MIN_DISTANCE
+    assert colors.MAX_COLOR_SAMPLES >= 1024
