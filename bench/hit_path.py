@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
 from tests.support.worker import LocalWorker
 
 HERE = Path(__file__).resolve().parent
@@ -142,7 +141,9 @@ def main() -> int:
         )
     for anchor in ("py-floor", "js-hit"):
         ratios = [s.rps / a.rps for s, a in zip(results["service"], results[anchor], strict=True)]
-        p99 = [s.p99_ms / a.p99_ms for s, a in zip(results["service"], results[anchor], strict=True)]
+        p99 = [
+            s.p99_ms / a.p99_ms for s, a in zip(results["service"], results[anchor], strict=True)
+        ]
         print(
             f"service / {anchor}: throughput x{statistics.median(ratios):.2f}"
             f" (rounds: {', '.join(f'{r:.2f}' for r in ratios)}),"

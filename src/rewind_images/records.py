@@ -65,3 +65,106 @@ async def get_image(
     """The record of an entity, or None."""
     row = await db.first(SELECT_IMAGE, domain, entity_type, entity_id)
     return None if row is None else ImageRecord.from_row(row)
+
+
+@dataclass(frozen=True)
+class NewImage:
+    """What the pipeline (or an override) learned about an entity's image."""
+
+    r2_key: str
+    source: str
+    source_url: str | None
+    width: int | None
+    height: int | None
+    thumbhash: str | None
+    dominant_color: str | None
+    accent_color: str | None
+    search_hints: str | None
+
+
+# Insert, or replace a pipeline row (never an override: `is_override = 0` guards the update).
+# A replaced row gets a new version, so URLs of the old bytes are never reused.
+UPSERT_PIPELINE_IMAGE = (
+    "INSERT INTO images (domain, entity_type, entity_id, r2_key, source, source_url, width,"
+    " height, thumbhash, dominant_color, accent_color, search_hints, created_at, checked_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET"
+    " r2_key = excluded.r2_key, source = excluded.source, source_url = excluded.source_url,"
+    " width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash,"
+    " dominant_color = excluded.dominant_color, accent_color = excluded.accent_color,"
+    " search_hints = excluded.search_hints, checked_at = excluded.checked_at,"
+    " image_version = images.image_version + 1"
+    " WHERE images.is_override = 0"
+)
+
+CLAIM = (
+    "INSERT INTO image_claims (domain, entity_type, entity_id, token, expires_at)"
+    " VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET"
+    " token = excluded.token, expires_at = excluded.expires_at"
+    " WHERE image_claims.expires_at < ?"
+    " RETURNING token"
+)
+RELEASE = (
+    "DELETE FROM image_claims WHERE domain = ? AND entity_type = ? AND entity_id = ? AND token = ?"
+)
+CLAIM_EXISTS = (
+    "SELECT token FROM image_claims WHERE domain = ? AND entity_type = ? AND entity_id = ?"
+)
+
+
+async def claim(
+    db: Database, entity: tuple[str, str, str], token: str, now_ms: int, lease_ms: int
+) -> bool:
+    """Take the entity's resolve claim (new, or expired); True when this caller holds it."""
+    rows = await db.all(CLAIM, *entity, token, now_ms + lease_ms, now_ms)
+    return bool(rows) and rows[0].get("token") == token
+
+
+async def claim_held(db: Database, entity: tuple[str, str, str]) -> bool:
+    """Whether someone holds the entity's claim."""
+    return await db.first(CLAIM_EXISTS, *entity) is not None
+
+
+async def release(db: Database, entity: tuple[str, str, str], token: str) -> None:
+    """Give the claim up (only if still ours)."""
+    await db.run(RELEASE, *entity, token)
+
+
+async def record_and_release(
+    db: Database,
+    entity: tuple[str, str, str],
+    token: str,
+    image: NewImage,
+    now_iso: str,
+) -> ImageRecord | None:
+    """Upsert the row and drop the claim in one transaction; the row as stored afterwards,
+    or None when an override holds the entity (then nothing was changed)."""
+    values = (
+        *entity,
+        image.r2_key,
+        image.source,
+        image.source_url,
+        image.width,
+        image.height,
+        image.thumbhash,
+        image.dominant_color,
+        image.accent_color,
+        image.search_hints,
+        now_iso,
+        now_iso,
+    )
+    results = await db.batch(
+        [
+            (UPSERT_PIPELINE_IMAGE, values),
+            (RELEASE, (*entity, token)),
+            (SELECT_IMAGE, entity),
+        ]
+    )
+    rows = results[2]
+    if not rows:
+        return None
+    record = ImageRecord.from_row(rows[0])
+    if record.is_override or record.r2_key != image.r2_key:
+        return None
+    return record

@@ -76,7 +76,7 @@ class LocalWorker:
             str(self.state_dir),
             "--show-interactive-dev-session=false",
             "--log-level",
-            "warn",
+            "log",
         ]
         if self.config is not None:
             args += ["--config", str(self.config)]

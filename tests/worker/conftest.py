@@ -1,4 +1,8 @@
-"""Fixtures for HTTP tests against the Worker running under workerd (wrangler dev)."""
+"""Fixtures for HTTP tests against the Worker running under workerd (wrangler dev).
+
+One fake upstream (every source's API and image host, on loopback) and one Worker pointed at it
+serve the whole session; tests use distinct entity ids and keys so they do not interfere.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,26 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.fakes import FakeUpstream, run_fake_upstream
 from tests.support.worker import LocalWorker
+
+# Short enough that the fake's "timeout" faults (3 s) time out, long enough for slow-but-OK.
+TEST_FETCH_TIMEOUT_MS = "1500"
+TEST_CDN = "https://cdn.test"
 
 
 @pytest.fixture(scope="session")
-def worker() -> Iterator[LocalWorker]:
-    """One Worker for the session, with a fresh local D1/R2 state."""
-    local = LocalWorker(vars={"CDN_BASE_URL": "https://cdn.test"})
+def upstream() -> Iterator[FakeUpstream]:
+    """The fake upstream server for the session."""
+    with run_fake_upstream(timeout_delay_s=3.0, slow_total_s=0.5) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def worker(upstream: FakeUpstream) -> Iterator[LocalWorker]:
+    """One Worker for the session, with a fresh local D1/R2 state, pointed at the fake."""
+    env = upstream.settings_env(FETCH_TIMEOUT_MS=TEST_FETCH_TIMEOUT_MS, CDN_BASE_URL=TEST_CDN)
+    local = LocalWorker(vars=env)
     local.start()
     try:
         yield local

@@ -127,7 +127,11 @@ class GuardedFetcher:
         init = js_object(
             {
                 "method": "GET",
-                "headers": {"user-agent": self._settings.user_agent, **headers},
+                # Lower-case names, so a caller's User-Agent replaces ours instead of joining it.
+                "headers": {
+                    "user-agent": self._settings.user_agent,
+                    **{name.lower(): value for name, value in headers.items()},
+                },
                 "redirect": "manual",
                 # Also abort the request itself at the deadline, not only our wait for it.
                 "signal": js.AbortSignal.timeout(self._settings.fetch_timeout_ms),

@@ -17,7 +17,8 @@ class ImagesError(PlatformError):
 
 
 def _stream(data: bytes) -> Any:
-    return js.Blob.new([js_bytes(data)]).stream()
+    """The bytes as a ReadableStream (what the binding reads)."""
+    return js.Response.new(js_bytes(data)).body
 
 
 class ImagesBinding:
