@@ -1,8 +1,7 @@
 """The miss pipeline: find a source image, store it, analyse it, record it.
 
     resolve
-    ├─ coalesce        one run per entity per isolate; other callers await the same result
-    ├─ claim           one run per entity across isolates (D1 `image_claims`, with a lease)
+    ├─ claim           one run per entity (D1 `image_claims`, with a lease); others wait for it
     ├─ find            sources in order; the first candidate whose bytes download and validate
     ├─ store           original bytes to R2 (content type, immutable cache, custom metadata)
     ├─ analyse         Images binding -> small PNG -> decode -> ThumbHash + colours
@@ -83,14 +82,10 @@ async def resolve(
 ) -> ImageRecord:
     """The entity's record after running the pipeline (or joining a run already under way)."""
     entity: Entity = (path.domain.value, path.entity_type.value, path.entity_id)
-    inflight: dict[Entity, asyncio.Future[ImageRecord]] = ctx.state.setdefault("inflight", {})
-    running = inflight.get(entity)
-    if running is None:
-        running = asyncio.ensure_future(_resolve(ctx, entity, query, previous))
-        inflight[entity] = running
-        running.add_done_callback(lambda _: inflight.pop(entity, None))
-    # shield: one caller going away must not cancel the run the others wait for.
-    return await asyncio.shield(running)
+    # Concurrent misses meet at the D1 claim, also inside one isolate: workerd cancels a
+    # request that awaits a promise created by another request, so callers cannot share an
+    # in-memory future; each waits with its own D1 polls instead.
+    return await _resolve(ctx, entity, query, previous)
 
 
 async def _resolve(

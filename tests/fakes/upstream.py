@@ -266,6 +266,7 @@ HERO = (1200, 630)
 
 # Served for "fault-timeout" (after the delay), "fault-slow", "fault-redirect-ok", "mislabelled".
 _img("fault-recovered", 320, 320)
+_img("redirect-target", 320, 320)  # where "redirect-ok" points (a plain, non-fault key)
 _img("deezer-placeholder", 250, 250)
 
 
@@ -1434,7 +1435,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "redirect-loop-b":
             self._redirect(302, f"{base}/img/fault-redirect-loop/x.png")
         elif fault == "redirect-ok":
-            self._redirect(302, f"{base}/img/fault-recovered/x.png")
+            self._redirect(302, f"{base}/img/redirect-target/x.png")
         elif fault == "slow":
             self._trickle(good)
         else:

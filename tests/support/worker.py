@@ -8,9 +8,11 @@ port in its own process group and is polled until it answers. `stop()` ends the 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -115,7 +117,7 @@ class LocalWorker:
     def log(self) -> str:
         """The wrangler/workerd output so far."""
         try:
-            return self.log_path.read_text(errors="replace")[-8000:]
+            return self.log_path.read_text(errors="replace")[-200000:]
         except FileNotFoundError:
             return ""
 
@@ -123,6 +125,29 @@ class LocalWorker:
         # One statement with its rows; use `execute_sql` for scripts.
         """Run SQL on this worker's local D1 file."""
         return execute_sql(self.state_dir, sql, params)
+
+    def r2_objects(self) -> dict[str, dict[str, object]]:
+        """Objects in the local R2 bucket: key -> {size, http_metadata, custom_metadata}.
+
+        Read from miniflare's object index (SQLite) under the state dir, so tests can check
+        that R2 and D1 agree without going through the Worker.
+        """
+        found: dict[str, dict[str, object]] = {}
+        folder = self.state_dir / "v3" / "r2" / "miniflare-R2BucketObject"
+        for path in folder.glob("*.sqlite"):
+            if path.name == "metadata.sqlite":
+                continue
+            with sqlite3.connect(path, timeout=10) as conn:
+                rows = conn.execute(
+                    "SELECT key, size, http_metadata, custom_metadata FROM _mf_objects"
+                ).fetchall()
+            for key, size, http, custom in rows:
+                found[key] = {
+                    "size": size,
+                    "http_metadata": json.loads(http),
+                    "custom_metadata": json.loads(custom),
+                }
+        return found
 
     def stop(self) -> None:
         """End wrangler and workerd (the whole process group) and wait for them."""

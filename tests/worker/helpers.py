@@ -49,7 +49,7 @@ def add_image(
     entity_id: str,
     *,
     r2_key: str | None = None,
-    source: str = "deezer",
+    source: str = "seed",
     version: int = 1,
     thumbhash: str | None = "8icGFwT3VpdohHl4hVqWaHZ3GV8U+CoB",
     dominant: str | None = "#f5d1dc",

@@ -25,6 +25,7 @@ from tests.worker.helpers import add_key, bearer
 from tests.worker.test_cors_openapi import published_spec
 
 MAX_EXAMPLES = 25
+UPSTREAM_STATUSES = frozenset({502, 503})
 CONTRACT_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
@@ -49,7 +50,13 @@ def _check_all(
     @CONTRACT_SETTINGS
     def run(case: Any) -> None:
         response = case.call(base_url=base_url, headers=bearer(token))
-        assert response.status_code < 500, (case.path, response.status_code, response.text)
+        assert response.status_code != 500, (case.formatted_path, case.query, response.text)
+        if response.status_code in UPSTREAM_STATUSES:
+            # Generated hints can reach the fake upstream's failing paths (or a random
+            # article URL); that answer is a documented 502/503 in our document, which the
+            # published spec predates. It must still be the envelope.
+            assert response.json()["status"] == response.status_code
+            return
         case.validate_response(response, excluded_checks=excluded)
 
     run()
