@@ -101,12 +101,15 @@ def main() -> int:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 1
     workers = {
-        "service": LocalWorker(seed_sql=seed_inserts()),
+        "service": LocalWorker(seed_sql=seed_inserts(), log_level="warn"),
         "py-floor": LocalWorker(
-            config=ANCHORS / "py-floor" / "wrangler.toml", ready_path="/", seed_sql=None
+            config=ANCHORS / "py-floor" / "wrangler.toml", ready_path="/", log_level="warn"
         ),
         "js-hit": LocalWorker(
-            config=ANCHORS / "js-hit" / "wrangler.toml", ready_path="/", python=False
+            config=ANCHORS / "js-hit" / "wrangler.toml",
+            ready_path="/",
+            python=False,
+            log_level="warn",
         ),
     }
     results: dict[str, list[Result]] = {name: [] for name in workers}
@@ -114,7 +117,7 @@ def main() -> int:
         for worker in workers.values():
             worker.start()
             check_hit(worker.base_url)
-        for name, worker in workers.items():
+        for worker in workers.values():
             run_wrk(worker.base_url, 3)  # warm-up: isolate caches, JIT, Pyodide
         for round_no in range(1, args.rounds + 1):
             for name, worker in workers.items():

@@ -47,6 +47,7 @@ class LocalWorker:
         port: int | None = None,
         ready_path: str = "/v1/health",
         python: bool = True,
+        log_level: str = "log",
     ) -> None:
         self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
         self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -58,6 +59,9 @@ class LocalWorker:
         self.log_path = self.state_dir / "wrangler.log"
         self.ready_path = ready_path
         self.python = python
+        # "log" keeps the Worker's own output (tracebacks) for failing tests; benchmarks pass
+        # "warn" so per-request log lines do not compete for the CPU.
+        self.log_level = log_level
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LocalWorker:
@@ -78,7 +82,7 @@ class LocalWorker:
             str(self.state_dir),
             "--show-interactive-dev-session=false",
             "--log-level",
-            "log",
+            self.log_level,
         ]
         if self.config is not None:
             args += ["--config", str(self.config)]

@@ -40,6 +40,10 @@ class HitState:
         default_factory=dict
     )
     records: dict[Entity, tuple[ImageRecord, int]] = field(default_factory=dict)
+    # The redirect headers of (record, size), reused while the record object is the cached one.
+    redirects: dict[tuple[Entity, str], tuple[ImageRecord, dict[str, str]]] = field(
+        default_factory=dict
+    )
 
 
 def hit_state(ctx: Context) -> HitState:
@@ -57,9 +61,11 @@ def forget_record(ctx: Context, entity: Entity) -> None:
 
 def remember_record(ctx: Context, entity: Entity, record: ImageRecord) -> None:
     """Cache a record just written or read."""
-    records = hit_state(ctx).records
+    state = hit_state(ctx)
+    records = state.records
     if len(records) >= RECORD_CACHE_MAX_ENTRIES:
         records.clear()
+        state.redirects.clear()
     records[entity] = (record, ctx.clock_ms())
 
 
@@ -128,4 +134,9 @@ async def get_image_redirect(
         remember_record(ctx, entity, record)
     if not record.has_image:
         raise NotFound(NO_IMAGE_MESSAGE, headers={"cache-control": NOT_FOUND_CACHE_CONTROL})
-    return redirect(record, path.size.value, ctx)
+    memo_key = (entity, path.size.value)
+    memo = state.redirects.get(memo_key)
+    if memo is None or memo[0] is not record:
+        memo = (record, redirect(record, path.size.value, ctx).headers)
+        state.redirects[memo_key] = memo
+    return Response(status=302, headers=dict(memo[1]))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import js
 from pyodide.ffi import create_proxy
@@ -80,24 +79,28 @@ def build_context(env: Any, ctx: Any) -> Context:
 
 async def to_request(js_request: Any) -> Request:
     """The runtime's request as an `http.Request` (body read only for methods that carry one)."""
-    url = urlsplit(str(js_request.url))
-    headers = {str(k): str(v) for k, v in js_request.headers.entries()}
+    # The URL is absolute and already normalised by the runtime: split it by hand.
+    url = str(js_request.url)
+    path_start = url.index("/", url.index("//") + 2)
+    target, _, _fragment = url[path_start:].partition("#")
+    path, _, query = target.partition("?")
+    # One crossing for all headers (names arrive lower-case); per-header calls cost more.
+    headers: dict[str, str] = js.Object.fromEntries(js_request.headers).to_py()
     method = str(js_request.method)
     body = b""
     if method not in ("GET", "HEAD", "OPTIONS"):
-        declared = headers.get("content-length") or headers.get("Content-Length")
+        declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BODY_BYTES:
             raise PayloadTooLarge(f"Request body over {MAX_REQUEST_BODY_BYTES} bytes")
         body = bytes((await js_request.arrayBuffer()).to_bytes())
         if len(body) > MAX_REQUEST_BODY_BYTES:
             raise PayloadTooLarge(f"Request body over {MAX_REQUEST_BODY_BYTES} bytes")
-    return Request.build(method, url.path, url.query, headers, body)
+    return Request.build(method, path, query, headers, body)
 
 
 def to_js_response(response: Response) -> Any:
-    """An `http.Response` as a JS Response."""
-    headers = js.Headers.new()
-    for name, value in response.headers.items():
-        headers.set(name, value)
+    """An `http.Response` as a JS Response (one conversion for status and all headers)."""
     body = None if response.body is None else js_bytes(response.body)
-    return js.Response.new(body, js_object({"status": response.status, "headers": headers}))
+    return js.Response.new(
+        body, js_object({"status": response.status, "headers": response.headers})
+    )
