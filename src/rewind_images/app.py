@@ -30,7 +30,7 @@ class Operation:
     path_model: type | None = None
     query_model: type | None = None
     body_model: type | None = None
-    body_content_type: str = "application/json"
+    upload_field: str | None = None  # also accepts multipart/form-data with this file field
     ok_status: int = 200
     ok_model: type | None = None
     ok_description: str = "OK"

@@ -16,6 +16,9 @@ from rewind_images.errors import BadRequest
 from rewind_images.presets import SIZE_NAMES
 
 MAX_ENTITY_ID_LENGTH = 200
+# Ids and cursors bound to D1 parameters stay 32-bit: larger Python ints cross to JavaScript
+# as BigInt near 2**53, which D1 refuses.
+MAX_ROW_ID = 2**31 - 1
 MAX_HINT_LENGTH = 300
 MAX_URL_LENGTH = 2048
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -333,4 +336,97 @@ def parse_query_model(model: type[BaseModel], query: dict[str, list[str]]) -> Ba
 class KeyIdPath(ApiModel):
     """Path parameter of key routes."""
 
-    key_id: int = Field(..., ge=1)
+    key_id: int = Field(..., ge=1, le=MAX_ROW_ID)
+
+
+class CandidateInfo(ApiModel):
+    """One image a source offers."""
+
+    source: str
+    url: str
+    width: int | None
+    height: int | None
+
+
+class SourceFailure(ApiModel):
+    """A source that could not be asked."""
+
+    source: str
+    error: str
+
+
+class CurrentImage(ApiModel):
+    """The entity's current record, as far as alternatives are concerned."""
+
+    source: str
+    source_url: str | None
+    is_override: bool
+    image_version: int
+
+
+class Alternatives(ApiModel):
+    """Answer of GET /v1/admin/images/.../alternatives."""
+
+    candidates: list[CandidateInfo]
+    failures: list[SourceFailure]
+    current: CurrentImage | None
+
+
+class OverrideRequest(ApiModel):
+    """JSON body of PUT /v1/admin/images/... (or send multipart/form-data with `image`)."""
+
+    source_url: str = Field(..., max_length=MAX_URL_LENGTH, regex=r"^https?://")
+
+    class Config:
+        extra = "forbid"
+
+
+class ImageInfo(ApiModel):
+    """An image record as the admin routes report it."""
+
+    domain: str
+    entity_type: str
+    entity_id: str
+    has_image: bool
+    r2_key: str
+    source: str
+    source_url: str | None
+    width: int | None
+    height: int | None
+    thumbhash: str | None
+    dominant_color: str | None
+    accent_color: str | None
+    is_override: bool
+    image_version: int
+
+
+class Deleted(ApiModel):
+    """Answer of DELETE /v1/admin/images/...."""
+
+    deleted: bool
+    removed_objects: list[str]
+
+
+MAX_REANALYZE_BATCH = 50
+
+
+class ReanalyzeRequest(ApiModel):
+    """Body of POST /v1/admin/images/reanalyze."""
+
+    batch_size: int = Field(10, ge=1, le=MAX_REANALYZE_BATCH)
+    all: bool = Field(False, description="Every image row, not only rows missing a ThumbHash.")
+    cursor: int = Field(
+        0, ge=0, le=MAX_ROW_ID, description="Continue after this row id (from next_cursor)."
+    )
+
+    class Config:
+        extra = "forbid"
+
+
+class ReanalyzeResult(ApiModel):
+    """Answer of POST /v1/admin/images/reanalyze; loop while `remaining` > 0."""
+
+    updated: int
+    failed: int
+    remaining: int
+    next_cursor: int

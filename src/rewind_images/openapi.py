@@ -92,10 +92,18 @@ def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
         if parameters:
             operation["parameters"] = parameters
         if doc.body_model is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {doc.body_content_type: {"schema": _schema(doc.body_model, components)}},
+            content: dict[str, Any] = {
+                "application/json": {"schema": _schema(doc.body_model, components)}
             }
+            if doc.upload_field is not None:
+                content["multipart/form-data"] = {
+                    "schema": {
+                        "type": "object",
+                        "properties": {doc.upload_field: {"type": "string", "format": "binary"}},
+                        "required": [doc.upload_field],
+                    }
+                }
+            operation["requestBody"] = {"required": True, "content": content}
         ok: dict[str, Any] = {"description": doc.ok_description}
         if doc.ok_model is not None:
             ok["content"] = {"application/json": {"schema": _schema(doc.ok_model, components)}}

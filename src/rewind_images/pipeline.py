@@ -131,7 +131,14 @@ async def _run(ctx: Context, entity: Entity, query: ImageQuery, token: str) -> I
         image = NewImage("", NO_IMAGE_SOURCE, None, None, None, None, None, None, hints)
         return await _record(ctx, entity, token, image, now_iso, new_key=None)
 
-    found = search.found
+    image = await store_and_analyse(ctx, entity, search.found, hints)
+    return await _record(ctx, entity, token, image, now_iso, new_key=image.r2_key)
+
+
+async def store_and_analyse(
+    ctx: Context, entity: Entity, found: Found, hints: str | None
+) -> NewImage:
+    """Analyse validated bytes, put them in R2 under the entity's key, describe the result."""
     analysis = await analyse(ctx, found.body)
     key = r2_key(*entity, EXTENSIONS[found.content_type])
     await ctx.bucket.put(
@@ -145,7 +152,7 @@ async def _run(ctx: Context, entity: Entity, query: ImageQuery, token: str) -> I
             "x-dimensions": f"{found.width}x{found.height}",
         },
     )
-    image = NewImage(
+    return NewImage(
         r2_key=key,
         source=found.candidate.source,
         source_url=found.candidate.url,
@@ -156,7 +163,6 @@ async def _run(ctx: Context, entity: Entity, query: ImageQuery, token: str) -> I
         accent_color=analysis.accent,
         search_hints=hints,
     )
-    return await _record(ctx, entity, token, image, now_iso, new_key=key)
 
 
 async def _record(
@@ -234,15 +240,20 @@ class CandidateRejected(Exception):
 
 
 async def download(ctx: Context, candidate: Candidate) -> Found:
-    """Download and validate one candidate: type by header and magic bytes, pixel bounds."""
+    """Download and validate one candidate."""
     response = await ctx.fetcher.get(candidate.url, headers={"accept": "image/*"})
     if not content_type_acceptable(response.content_type):
         raise CandidateRejected(f"content type {response.content_type!r} is not an image")
-    kind = sniff_image_type(response.body)
+    return await validate(ctx, candidate, response.body)
+
+
+async def validate(ctx: Context, candidate: Candidate, body: bytes) -> Found:
+    """Check bytes are an image we take: type by magic bytes, decodable, within pixel bounds."""
+    kind = sniff_image_type(body)
     if kind is None:
         raise CandidateRejected("bytes are not JPEG, PNG, WebP, GIF or AVIF")
     try:
-        info = await ctx.images.info(response.body)
+        info = await ctx.images.info(body)
     except Exception as exc:
         raise CandidateRejected(f"undecodable image: {exc}") from exc
     settings = ctx.settings
@@ -250,7 +261,7 @@ async def download(ctx: Context, candidate: Candidate) -> Found:
         info.width * info.height > settings.max_source_megapixels * 1_000_000
     ):
         raise CandidateRejected(f"{info.width}x{info.height} is over the pixel limits")
-    return Found(candidate, response.body, kind, info.width, info.height)
+    return Found(candidate, body, kind, info.width, info.height)
 
 
 @dataclass(frozen=True)
@@ -272,7 +283,7 @@ def analyse_png(png: bytes) -> Analysis:
     """The pure part of the analysis (also benchmarked on its own)."""
     try:
         image = decode_png(png)
-    except PngError as exc:
+    except (PngError, ValueError) as exc:
         raise UpstreamError(f"analysis image undecodable: {exc}") from exc
     hash_bytes = rgba_to_thumbhash(image.width, image.height, image.rgba)
     palette = extract_colors(image.width, image.height, image.rgba)

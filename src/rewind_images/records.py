@@ -168,3 +168,61 @@ async def record_and_release(
     if record.is_override or record.r2_key != image.r2_key:
         return None
     return record
+
+
+# An override (or a revert to the sources) always takes the row and bumps its version, so the
+# next redirect points at a URL no cache has seen.
+UPSERT_ADMIN_IMAGE = (
+    "INSERT INTO images (domain, entity_type, entity_id, r2_key, source, source_url, width,"
+    " height, thumbhash, dominant_color, accent_color, search_hints, is_override, override_at,"
+    " created_at, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET"
+    " r2_key = excluded.r2_key, source = excluded.source, source_url = excluded.source_url,"
+    " width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash,"
+    " dominant_color = excluded.dominant_color, accent_color = excluded.accent_color,"
+    " search_hints = COALESCE(excluded.search_hints, images.search_hints),"
+    " is_override = excluded.is_override, override_at = excluded.override_at,"
+    " checked_at = excluded.checked_at, image_version = images.image_version + 1"
+)
+DELETE_IMAGE = "DELETE FROM images WHERE domain = ? AND entity_type = ? AND entity_id = ?"
+
+
+async def write_admin_image(
+    db: Database,
+    entity: tuple[str, str, str],
+    image: NewImage,
+    *,
+    is_override: bool,
+    now_iso: str,
+) -> ImageRecord:
+    """Insert or replace the row for an override or a revert; the row as stored."""
+    results = await db.batch(
+        [
+            (
+                UPSERT_ADMIN_IMAGE,
+                (
+                    *entity,
+                    image.r2_key,
+                    image.source,
+                    image.source_url,
+                    image.width,
+                    image.height,
+                    image.thumbhash,
+                    image.dominant_color,
+                    image.accent_color,
+                    image.search_hints,
+                    1 if is_override else 0,
+                    now_iso if is_override else None,
+                    now_iso,
+                    now_iso,
+                ),
+            ),
+            (SELECT_IMAGE, entity),
+        ]
+    )
+    return ImageRecord.from_row(results[1][0])
+
+
+async def delete_image(db: Database, entity: tuple[str, str, str]) -> bool:
+    """Remove an entity's row; whether there was one."""
+    return await db.run(DELETE_IMAGE, *entity) > 0

@@ -11,6 +11,7 @@ from rewind_images.errors import BadRequest, NotFound
 from rewind_images.http import Request, Response, json_response
 from rewind_images.keys import new_key_material
 from rewind_images.models import (
+    MAX_ROW_ID,
     KeyCreate,
     KeyCreated,
     KeyInfo,
@@ -87,7 +88,7 @@ async def revoke_key(
     """Deactivate a key. It stops working at once in this isolate and within the auth cache
     lifetime (`settings.auth_cache_seconds`) everywhere."""
     key_id = params["key_id"]
-    if not key_id.isdigit() or len(key_id) > 18:
+    if not key_id.isdigit() or not 1 <= int(key_id) <= MAX_ROW_ID:
         raise BadRequest(f"Invalid key id: {key_id}")
     rows = await ctx.db.all(
         f"UPDATE api_keys SET is_active = 0 WHERE id = ? RETURNING {KEY_COLUMNS}", int(key_id)
