@@ -48,6 +48,7 @@ class LocalWorker:
         ready_path: str = "/v1/health",
         python: bool = True,
         log_level: str = "log",
+        migrate: bool = True,
     ) -> None:
         self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
         self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -62,11 +63,13 @@ class LocalWorker:
         # "log" keeps the Worker's own output (tracebacks) for failing tests; benchmarks pass
         # "warn" so per-request log lines do not compete for the CPU.
         self.log_level = log_level
+        self.migrate = migrate
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LocalWorker:
         """Migrate, seed, start, and wait until `ready_path` answers (or the log says why not)."""
-        apply_migrations(self.state_dir, self.config)
+        if self.migrate:
+            apply_migrations(self.state_dir, self.config)
         if self.seed_sql:
             execute_sql(self.state_dir, self.seed_sql)
         # A JavaScript worker (the bench anchors) runs without the local Python flags.

@@ -1,0 +1,68 @@
+"""Benchmark: latency of a miss (sources -> download -> R2 -> Images -> analysis -> D1 -> 302)
+against the local fake upstream, with hits of the same entities in the same run as baseline.
+
+    .venv/bin/python -m bench.miss_latency [--misses 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import httpx
+from tests.fakes import run_fake_upstream
+from tests.support.worker import LocalWorker
+from tests.worker.helpers import add_key, bearer
+
+HINTS = {"artist_name": "Daft Punk", "album_name": "Discovery"}
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    """Run and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--misses", type=int, default=40)
+    args = parser.parse_args()
+    with run_fake_upstream() as fake:
+        worker = LocalWorker(vars=fake.settings_env(), log_level="warn").start()
+        try:
+            key = add_key(worker, rate_limit_rpm=1_000_000)
+            timings: dict[str, list[float]] = {"miss": [], "hit": []}
+            with httpx.Client(base_url=worker.base_url, timeout=60) as client:
+                client.get(
+                    "/v1/images/listening/albums/warm-up/medium", params=HINTS, headers=bearer(key)
+                )
+                for kind in ("miss", "hit"):
+                    for i in range(args.misses):
+                        start = time.perf_counter()
+                        response = client.get(
+                            f"/v1/images/listening/albums/bench-{i}/medium",
+                            params=HINTS,
+                            headers=bearer(key),
+                        )
+                        timings[kind].append((time.perf_counter() - start) * 1000)
+                        if response.status_code != 302:
+                            raise RuntimeError(f"{kind} {i}: {response.status_code}")
+        finally:
+            worker.stop()
+    print(f"{args.misses} sequential requests each (Apple Music search + 600x600 PNG download)")
+    print("| request | p50 ms | p99 ms | mean ms |")
+    print("| --- | --- | --- | --- |")
+    for kind, values in timings.items():
+        print(
+            f"| {kind} | {statistics.median(values):.1f} | {_percentile(values, 99):.1f} |"
+            f" {statistics.fmean(values):.1f} |"
+        )
+    ratio = statistics.median(timings["miss"]) / statistics.median(timings["hit"])
+    print(f"miss / hit (p50): x{ratio:.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
