@@ -23,6 +23,15 @@ lint:
 unit: setup
 	@.venv/bin/python -m pytest tests/unit $(PYTEST_ARGS)
 
+demo: setup
+	@.venv/bin/python scripts/demo.py --port $(PORT)
+
+bench: setup
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	@.venv/bin/python -m bench.hit_path
+	@.venv/bin/python -m bench.analysis
+	@.venv/bin/python -m bench.miss_latency
+
 clean:
 	rm -rf .build .venv node_modules python_modules .wrangler
 

@@ -26,10 +26,7 @@ def reader(worker: LocalWorker) -> dict[str, str]:
 def resolve(
     client: httpx.Client, reader: dict[str, str], entity: str, **hints: str
 ) -> httpx.Response:
-    response = client.get(
-        f"/v1/images/listening/albums/{entity}/medium", params=hints, headers=reader
-    )
-    return response
+    return client.get(f"/v1/images/listening/albums/{entity}/medium", params=hints, headers=reader)
 
 
 @pytest.mark.parametrize(
@@ -303,7 +300,8 @@ def test_reanalyze_restores_missing_hashes_in_batches(
     add_image(worker, "listening", "albums", broken, thumbhash=None)  # no object behind it
     placeholders = ",".join("?" * len(entities))
     worker.sql(
-        f"UPDATE images SET thumbhash = NULL, dominant_color = NULL WHERE entity_id IN ({placeholders})",
+        "UPDATE images SET thumbhash = NULL, dominant_color = NULL"
+        f" WHERE entity_id IN ({placeholders})",
         tuple(entities),
     )
     cursor, updated, failed, calls = 0, 0, 0, 0
