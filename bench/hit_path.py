@@ -96,6 +96,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--workers", default="service,py-floor,js-hit", help="comma-separated subset to run"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
@@ -112,6 +115,8 @@ def main() -> int:
             log_level="warn",
         ),
     }
+    wanted = args.workers.split(",")
+    workers = {name: worker for name, worker in workers.items() if name in wanted}
     results: dict[str, list[Result]] = {name: [] for name in workers}
     try:
         for worker in workers.values():
@@ -142,7 +147,7 @@ def main() -> int:
             f"| {name} | {median(name, 'rps'):.0f} | {median(name, 'p50_ms'):.2f} |"
             f" {median(name, 'p99_ms'):.2f} |"
         )
-    for anchor in ("py-floor", "js-hit"):
+    for anchor in [name for name in ("py-floor", "js-hit") if name in workers]:
         ratios = [s.rps / a.rps for s, a in zip(results["service"], results[anchor], strict=True)]
         p99 = [
             s.p99_ms / a.p99_ms for s, a in zip(results["service"], results[anchor], strict=True)

@@ -13,7 +13,7 @@ round trip to shared state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rewind_images.context import Context
 from rewind_images.errors import Forbidden, TooManyRequests, Unauthorized
@@ -25,6 +25,8 @@ KEY_CACHE_MAX_ENTRIES = 10_000
 USAGE_FLUSH_INTERVAL_MS = 60_000
 RATE_WINDOW_MS = 60_000
 
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 KEY_QUERY = (
     "SELECT id, scope, rate_limit_rpm, expires_at, is_active FROM api_keys WHERE key_hash = ?"
@@ -96,7 +98,7 @@ def parse_timestamp_ms(value: object) -> int | None:
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
+    return (parsed - _EPOCH) // timedelta(milliseconds=1)  # exact, unlike float timestamps
 
 
 def iso_from_ms(ms: int) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationError, validator
+from pydantic import BaseModel, Field, ValidationError, conint, validator
 
 from rewind_images.errors import BadRequest
 from rewind_images.presets import SIZE_NAMES
@@ -148,6 +148,12 @@ class ImageQuery(ApiModel):
         description="Extension: the article page whose og:image to use (reading/articles).",
     )
 
+    @validator("artist_name", "album_name", "mbid", "tmdb_id", "article_url")
+    def _no_control(cls, value: str | None) -> str | None:  # noqa: N805 - pydantic validator
+        # pydantic 1 matches `regex` with re.match, whose `$` also matches before a final
+        # newline; the patterns stay as they are because they go into the OpenAPI document.
+        return _check_text(value, "value")
+
     class Config:
         # Unknown parameters (cache busters, tracking) are ignored, as most APIs do.
         extra = "ignore"
@@ -227,6 +233,13 @@ MAX_KEY_NAME_LENGTH = 100
 MAX_RATE_LIMIT_RPM = 1_000_000
 
 
+if TYPE_CHECKING:
+    RateLimit = int
+else:
+    # strict: pydantic 1 would otherwise take true, 1.9 or "60" as a number.
+    RateLimit = conint(strict=True, ge=1, le=MAX_RATE_LIMIT_RPM)
+
+
 class KeyCreate(ApiModel):
     """Body of POST /v1/admin/keys."""
 
@@ -234,10 +247,15 @@ class KeyCreate(ApiModel):
         ..., min_length=1, max_length=MAX_KEY_NAME_LENGTH, regex=TEXT_PATTERN, example="my app"
     )
     scope: KeyScope = KeyScope.read
-    rate_limit_rpm: int = Field(60, ge=1, le=MAX_RATE_LIMIT_RPM)
+    rate_limit_rpm: RateLimit = 60
     expires_at: datetime | None = Field(
         None, description="Time after which the key stops working (RFC 3339)."
     )
+
+    @validator("name")
+    def _name(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        _check_text(value, "name")  # see ImageQuery._no_control
+        return value
 
     @validator("expires_at")
     def _utc(cls, value: datetime | None) -> datetime | None:  # noqa: N805 - pydantic validator

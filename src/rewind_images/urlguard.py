@@ -9,9 +9,15 @@ forbidden, so a redirect to 10.x or 169.254.169.254 is refused even then.
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 2048
+# A host must be plain ASCII labels (or a bracketed IPv6 literal). Anything else may be read
+# differently by the runtime's WHATWG URL parser than by urlsplit: '\\' counts as '/', '%2E'
+# and the ideographic full stops become '.', so a name that looks public here could reach a
+# private address there.
+_HOST = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.?")
 PRIVATE_NAME_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa", ".intranet")
 
 
@@ -35,6 +41,8 @@ def check_url(url: str, *, allow_insecure: bool) -> str:
     """Return the URL when it may be fetched; raise ForbiddenUrl otherwise."""
     if len(url) > MAX_URL_LENGTH:
         raise ForbiddenUrl("URL too long")
+    if "\\" in url:
+        raise ForbiddenUrl("URL has a backslash")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -46,6 +54,9 @@ def check_url(url: str, *, allow_insecure: bool) -> str:
         raise ForbiddenUrl(f"scheme {scheme or '(none)'} not allowed")
     if not host:
         raise ForbiddenUrl("URL has no host")
+    netloc_host = parts.netloc.rpartition("@")[2]
+    if not (netloc_host.startswith("[") or _HOST.fullmatch(host)):
+        raise ForbiddenUrl(f"host {host!r} is not a plain DNS name")
     if parts.username is not None or parts.password is not None:
         raise ForbiddenUrl("credentials in URL not allowed")
     ip = _ip(host.strip("[]"))

@@ -96,7 +96,10 @@ class GuardedFetcher:
         for _ in range(self._settings.max_redirects + 1):
             try:
                 check_url(url, allow_insecure=self._settings.allow_insecure_sources)
-            except ForbiddenUrl as exc:
+                # Check the URL again as the runtime itself parses it, and fetch that form.
+                url = str(js.URL.new(url).href)
+                check_url(url, allow_insecure=self._settings.allow_insecure_sources)
+            except (ForbiddenUrl, JsException) as exc:
                 raise FetchBlocked(f"blocked {url}: {exc}") from exc
             if url in seen:
                 raise TooManyRedirects(f"redirect loop at {url}")
