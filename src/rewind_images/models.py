@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, conint, validator
+from pydantic import BaseModel, Field, ValidationError, validator
 
 from rewind_images.errors import BadRequest
 from rewind_images.presets import SIZE_NAMES
@@ -26,6 +26,7 @@ TMDB_ID_PATTERN = r"^[1-9][0-9]{0,11}$"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # No control characters, and for ids no '/' or '\\' (they would add key segments).
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+URL_PATTERN = r"^https?://[^\x00-\x1f\x7f]*$"
 ENTITY_ID_PATTERN = r"^[^/\\\x00-\x1f\x7f]+$"
 
 
@@ -144,7 +145,7 @@ class ImageQuery(ApiModel):
     article_url: str | None = Field(
         None,
         max_length=MAX_URL_LENGTH,
-        regex=r"^https?://",
+        regex=URL_PATTERN,
         description="Extension: the article page whose og:image to use (reading/articles).",
     )
 
@@ -233,13 +234,6 @@ MAX_KEY_NAME_LENGTH = 100
 MAX_RATE_LIMIT_RPM = 1_000_000
 
 
-if TYPE_CHECKING:
-    RateLimit = int
-else:
-    # strict: pydantic 1 would otherwise take true, 1.9 or "60" as a number.
-    RateLimit = conint(strict=True, ge=1, le=MAX_RATE_LIMIT_RPM)
-
-
 class KeyCreate(ApiModel):
     """Body of POST /v1/admin/keys."""
 
@@ -247,10 +241,19 @@ class KeyCreate(ApiModel):
         ..., min_length=1, max_length=MAX_KEY_NAME_LENGTH, regex=TEXT_PATTERN, example="my app"
     )
     scope: KeyScope = KeyScope.read
-    rate_limit_rpm: RateLimit = 60
+    rate_limit_rpm: int = Field(60, ge=1, le=MAX_RATE_LIMIT_RPM)
     expires_at: datetime | None = Field(
         None, description="Time after which the key stops working (RFC 3339)."
     )
+
+    @validator("rate_limit_rpm", pre=True)
+    def _whole_number(cls, value: object) -> object:  # noqa: N805 - pydantic validator
+        # pydantic 1 would take true, 1.9 or "60" as numbers; JSON's 60.0 is a whole number.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError("must be a whole number")
+        if isinstance(value, float) and not value.is_integer():
+            raise TypeError("must be a whole number")
+        return int(value)
 
     @validator("name")
     def _name(cls, value: str) -> str:  # noqa: N805 - pydantic validator
@@ -393,7 +396,7 @@ class Alternatives(ApiModel):
 class OverrideRequest(ApiModel):
     """JSON body of PUT /v1/admin/images/... (or send multipart/form-data with `image`)."""
 
-    source_url: str = Field(..., max_length=MAX_URL_LENGTH, regex=r"^https?://")
+    source_url: str = Field(..., max_length=MAX_URL_LENGTH, regex=URL_PATTERN)
 
     class Config:
         extra = "forbid"

@@ -335,7 +335,7 @@ def test_expiry_text_converts_offsets():
         ),
         (
             b'{"name":"x","rate_limit_rpm":"abc"}',
-            "Invalid rate_limit_rpm: value is not a valid integer",
+            "Invalid rate_limit_rpm: must be a whole number",
         ),
         (
             b'{"name":"x","scope":"root"}',
