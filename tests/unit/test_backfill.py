@@ -490,7 +490,7 @@ def test_stop_keeps_finished_outcomes_and_abandons_the_rest(service, tmp_path):
     assert summary.resolved == 2
     assert summary.not_attempted == 6
     entries = state_entries(config.state_path)
-    assert [e["key"] for e in entries] == ["listening/albums/ok1", "listening/albums/ok2"]
+    assert sorted(e["key"] for e in entries) == ["listening/albums/ok1", "listening/albums/ok2"]
 
     # a second run goes on with the rest
     service.slow_s = 0.01
