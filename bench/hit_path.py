@@ -94,8 +94,8 @@ def check_hit(url: str) -> None:
 def main() -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument(
         "--workers", default="service,py-floor,js-hit", help="comma-separated subset to run"
     )
@@ -116,7 +116,7 @@ def main() -> int:
         ),
     }
     wanted = args.workers.split(",")
-    workers = {name: worker for name, worker in workers.items() if name in wanted}
+    workers = {name: workers[name] for name in wanted}  # run order = the order given
     results: dict[str, list[Result]] = {name: [] for name in workers}
     try:
         for worker in workers.values():

@@ -35,7 +35,8 @@ DEFAULT_MAX_SOURCE_MEGAPIXELS = 50
 # Caching.
 DEFAULT_NEGATIVE_TTL_SECONDS = 7 * 24 * 3600
 DEFAULT_AUTH_CACHE_SECONDS = 60
-DEFAULT_ROW_CACHE_SECONDS = 30
+# Under the 60 s within which a new image_version written elsewhere must be served.
+DEFAULT_ROW_CACHE_SECONDS = 50
 DEFAULT_REDIRECT_MAX_AGE_SECONDS = 3600
 
 # CORS: "*" or a comma-separated list of origins.
