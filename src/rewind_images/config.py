@@ -35,8 +35,9 @@ DEFAULT_MAX_SOURCE_MEGAPIXELS = 50
 # Caching.
 DEFAULT_NEGATIVE_TTL_SECONDS = 7 * 24 * 3600
 DEFAULT_AUTH_CACHE_SECONDS = 60
-# Under the 60 s within which a new image_version written elsewhere must be served.
-DEFAULT_ROW_CACHE_SECONDS = 50
+# How often an isolate reads D1's change log: a new image_version written anywhere is served
+# within this (the requirement is 60 s).
+DEFAULT_CHANGE_POLL_SECONDS = 15
 DEFAULT_REDIRECT_MAX_AGE_SECONDS = 3600
 
 # CORS: "*" or a comma-separated list of origins.
@@ -89,8 +90,13 @@ class Settings:
 
     negative_ttl_seconds: int = DEFAULT_NEGATIVE_TTL_SECONDS
     auth_cache_seconds: int = DEFAULT_AUTH_CACHE_SECONDS
-    row_cache_seconds: int = DEFAULT_ROW_CACHE_SECONDS
+    change_poll_seconds: int = DEFAULT_CHANGE_POLL_SECONDS
     redirect_max_age_seconds: int = DEFAULT_REDIRECT_MAX_AGE_SECONDS
+
+    @property
+    def change_poll_ms(self) -> int:
+        """`change_poll_seconds` in milliseconds."""
+        return self.change_poll_seconds * 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str | None]) -> Settings:
@@ -124,7 +130,7 @@ class Settings:
                 env.get("NEGATIVE_TTL_SECONDS"), DEFAULT_NEGATIVE_TTL_SECONDS
             ),
             auth_cache_seconds=_int(env.get("AUTH_CACHE_SECONDS"), DEFAULT_AUTH_CACHE_SECONDS),
-            row_cache_seconds=_int(env.get("ROW_CACHE_SECONDS"), DEFAULT_ROW_CACHE_SECONDS),
+            change_poll_seconds=_int(env.get("CHANGE_POLL_SECONDS"), DEFAULT_CHANGE_POLL_SECONDS),
             redirect_max_age_seconds=_int(
                 env.get("REDIRECT_MAX_AGE_SECONDS"), DEFAULT_REDIRECT_MAX_AGE_SECONDS
             ),
@@ -153,7 +159,7 @@ ENV_KEYS = (
     "MAX_SOURCE_MEGAPIXELS",
     "NEGATIVE_TTL_SECONDS",
     "AUTH_CACHE_SECONDS",
-    "ROW_CACHE_SECONDS",
+    "CHANGE_POLL_SECONDS",
     "REDIRECT_MAX_AGE_SECONDS",
 )
 """Environment names read by `Settings.from_env` (the edge copies these out of the JS env)."""

@@ -17,6 +17,8 @@ from tests.support.worker import LocalWorker
 # Short enough that the fake's "timeout" faults (3 s) time out, long enough for slow-but-OK.
 TEST_FETCH_TIMEOUT_MS = "1500"
 TEST_CDN = "https://cdn.test"
+# Short, so a test can watch a change written straight into D1 reach the cached hit path.
+TEST_CHANGE_POLL_SECONDS = "1"
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +31,11 @@ def upstream() -> Iterator[FakeUpstream]:
 @pytest.fixture(scope="session")
 def worker(upstream: FakeUpstream) -> Iterator[LocalWorker]:
     """One Worker for the session, with a fresh local D1/R2 state, pointed at the fake."""
-    env = upstream.settings_env(FETCH_TIMEOUT_MS=TEST_FETCH_TIMEOUT_MS, CDN_BASE_URL=TEST_CDN)
+    env = upstream.settings_env(
+        FETCH_TIMEOUT_MS=TEST_FETCH_TIMEOUT_MS,
+        CDN_BASE_URL=TEST_CDN,
+        CHANGE_POLL_SECONDS=TEST_CHANGE_POLL_SECONDS,
+    )
     local = LocalWorker(vars=env)
     local.start()
     try:

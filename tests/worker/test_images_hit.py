@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -140,3 +141,24 @@ def test_bad_input_is_not_stored(worker: LocalWorker, client: httpx.Client, key:
     client.get("/v1/images/listening/albums/" + "y" * 201 + "/medium", headers=bearer(key))
     rows = worker.sql("SELECT count(*) FROM images WHERE entity_id LIKE 'yyyy%'")
     assert rows == [(0,)]
+
+
+def test_a_version_written_elsewhere_reaches_the_cached_hit_path(
+    worker: LocalWorker, client: httpx.Client, key: str
+) -> None:
+    entity = unique("elsewhere")
+    add_image(worker, "listening", "albums", entity, version=1)
+    url = f"/v1/images/listening/albums/{entity}/medium"
+    assert client.get(url, headers=bearer(key)).headers["location"].endswith("?v=1")
+    # As another isolate or an operator would: straight into D1, the trigger logs the change.
+    worker.sql("UPDATE images SET image_version = 7 WHERE entity_id = ?", (entity,))
+    logged = worker.sql("SELECT count(*) FROM image_changes WHERE entity_id = ?", (entity,))
+    assert logged == [(2,)]  # the insert and the update
+    deadline = time.monotonic() + 10  # CHANGE_POLL_SECONDS is 1 in the test worker
+    location = ""
+    while time.monotonic() < deadline:
+        location = client.get(url, headers=bearer(key)).headers["location"]
+        if location.endswith("?v=7"):
+            break
+        time.sleep(0.2)  # poll interval of this check, not a readiness wait
+    assert location.endswith("?v=7")

@@ -1,8 +1,8 @@
 """GET/HEAD /v1/images/{domain}/{entity_type}/{entity_id}/{size}: the hot path.
 
-A hit is: validated path (memoised per isolate), the record (cached per isolate for at most
-`settings.row_cache_seconds`, otherwise one indexed D1 lookup), a 302. A miss, or a "no image"
-record past its TTL, runs the pipeline.
+A hit is: validated path (memoised per isolate), the record (cached per isolate and kept fresh
+from D1's change log, see `record_cache`; otherwise one indexed D1 lookup), a 302. A miss, or a
+"no image" record past its TTL, runs the pipeline.
 
 Cache-Control of the 302 is `no-cache`: an override or revert bumps `image_version` at any
 moment, and any positive lifetime on the redirect could outlive that change. The bytes behind
@@ -21,27 +21,22 @@ from rewind_images.errors import BadRequest, NotFound
 from rewind_images.http import Request, Response
 from rewind_images.models import ImagePath, ImageQuery, parse_image_path, parse_image_query
 from rewind_images.presets import cdn_url
+from rewind_images.record_cache import RecordCache, record_cache, sync
 from rewind_images.records import ImageRecord, get_image
 
 REDIRECT_CACHE_CONTROL = "no-cache"
 NOT_FOUND_CACHE_CONTROL = "public, max-age=300"
 NO_IMAGE_MESSAGE = "No image available for this entity"
 VALIDATION_CACHE_MAX_ENTRIES = 10_000
-RECORD_CACHE_MAX_ENTRIES = 50_000
 
 Entity = tuple[str, str, str]
 
 
 @dataclass
 class HitState:
-    """Per-isolate memo of validated requests and recently read records."""
+    """Per-isolate memo of validated requests."""
 
     validated: dict[tuple[str, str], tuple[ImagePath, ImageQuery] | BadRequest] = field(
-        default_factory=dict
-    )
-    records: dict[Entity, tuple[ImageRecord, int]] = field(default_factory=dict)
-    # The redirect headers of (record, size), reused while the record object is the cached one.
-    redirects: dict[tuple[Entity, str], tuple[ImageRecord, dict[str, str]]] = field(
         default_factory=dict
     )
 
@@ -56,17 +51,7 @@ def hit_state(ctx: Context) -> HitState:
 
 def forget_record(ctx: Context, entity: Entity) -> None:
     """Drop a cached record (after this isolate changed it)."""
-    hit_state(ctx).records.pop(entity, None)
-
-
-def remember_record(ctx: Context, entity: Entity, record: ImageRecord) -> None:
-    """Cache a record just written or read."""
-    state = hit_state(ctx)
-    records = state.records
-    if len(records) >= RECORD_CACHE_MAX_ENTRIES:
-        records.clear()
-        state.redirects.clear()
-    records[entity] = (record, ctx.clock_ms())
+    record_cache(ctx).forget(entity)
 
 
 def _validate(
@@ -87,14 +72,14 @@ def _validate(
     return cached
 
 
-async def _record(ctx: Context, entity: Entity, state: HitState) -> ImageRecord | None:
-    cached = state.records.get(entity)
-    now = ctx.clock_ms()
-    if cached is not None and now - cached[1] < ctx.settings.row_cache_seconds * 1000:
-        return cached[0]
+async def _record(ctx: Context, entity: Entity, cache: RecordCache) -> ImageRecord | None:
+    await sync(ctx, cache)
+    cached = cache.records.get(entity)
+    if cached is not None:
+        return cached
     record = await get_image(ctx.db, *entity)
     if record is not None:
-        remember_record(ctx, entity, record)
+        cache.remember(entity, record)
     return record
 
 
@@ -125,18 +110,18 @@ async def get_image_redirect(
     request: Request, ctx: Context, params: dict[str, str], key: ApiKey | None
 ) -> Response:
     """Answer with a 302 to the CDN, running the pipeline on a miss."""
-    state = hit_state(ctx)
-    path, query = _validate(request, params, state)
+    path, query = _validate(request, params, hit_state(ctx))
     entity: Entity = (path.domain.value, path.entity_type.value, path.entity_id)
-    record = await _record(ctx, entity, state)
+    cache = record_cache(ctx)
+    record = await _record(ctx, entity, cache)
     if record is None or (not record.has_image and negative_expired(record, ctx)):
         record = await pipeline.resolve(ctx, path, query, previous=record)
-        remember_record(ctx, entity, record)
+        cache.remember(entity, record)
     if not record.has_image:
         raise NotFound(NO_IMAGE_MESSAGE, headers={"cache-control": NOT_FOUND_CACHE_CONTROL})
     memo_key = (entity, path.size.value)
-    memo = state.redirects.get(memo_key)
+    memo = cache.redirects.get(memo_key)
     if memo is None or memo[0] is not record:
         memo = (record, redirect(record, path.size.value, ctx).headers)
-        state.redirects[memo_key] = memo
+        cache.redirects[memo_key] = memo
     return Response(status=302, headers=dict(memo[1]))
