@@ -1,0 +1,161 @@
+"""The per-isolate record cache and its change-log polling (fake D1, fake clock)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from rewind_images.config import Settings
+from rewind_images.context import Context
+from rewind_images.record_cache import (
+    CHANGES_SINCE,
+    LATEST_CHANGE,
+    MAX_CHANGES_PER_POLL,
+    PRUNE_CHANGES,
+    RecordCache,
+    sync,
+)
+from rewind_images.records import ImageRecord
+
+POLL_MS = 15_000
+
+
+class FakeDb:
+    def __init__(self) -> None:
+        self.latest = 0
+        self.changes: list[dict[str, Any]] = []
+        self.queries: list[str] = []
+        self.fail = False
+
+    async def first(self, sql: str, *params: Any) -> dict[str, Any] | None:
+        self.queries.append(sql)
+        if self.fail:
+            raise RuntimeError("D1 down")
+        assert sql == LATEST_CHANGE
+        return {"id": self.latest}
+
+    async def all(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        self.queries.append(sql)
+        if self.fail:
+            raise RuntimeError("D1 down")
+        assert sql == CHANGES_SINCE
+        after, limit = params
+        return [c for c in self.changes if c["id"] > after][:limit]
+
+    async def run(self, sql: str, *params: Any) -> int:
+        self.queries.append(sql)
+        return 0
+
+    def change(self, entity: str) -> None:
+        self.latest += 1
+        self.changes.append(
+            {"id": self.latest, "domain": "listening", "entity_type": "albums", "entity_id": entity}
+        )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def record(version: int = 1) -> ImageRecord:
+    return ImageRecord("k", "deezer", None, 1, 1, "h", None, None, False, version, "t", None, None)
+
+
+@pytest.fixture
+def setup():
+    db, clock, scheduled = FakeDb(), Clock(), []
+    ctx = Context(
+        settings=Settings(change_poll_seconds=POLL_MS // 1000),
+        db=db,  # type: ignore[arg-type]
+        bucket=None,  # type: ignore[arg-type]
+        images=None,  # type: ignore[arg-type]
+        fetcher=None,  # type: ignore[arg-type]
+        wait_until=lambda awaitable: scheduled.append(awaitable),
+        clock_ms=clock,
+    )
+    yield ctx, db, clock, scheduled
+    for awaitable in scheduled:
+        awaitable.close()  # prune calls a test did not run
+
+
+def entity(name: str) -> tuple[str, str, str]:
+    return ("listening", "albums", name)
+
+
+def test_first_sync_takes_the_latest_change_as_watermark(setup):
+    ctx, db, _, scheduled = setup
+    db.change("a")
+    cache = RecordCache()
+    asyncio.run(sync(ctx, cache))
+    assert cache.watermark == 1
+    assert db.queries[0] == LATEST_CHANGE
+    while scheduled:
+        asyncio.run(scheduled.pop())
+    assert PRUNE_CHANGES in db.queries
+
+
+def test_no_query_until_the_poll_interval_passes(setup):
+    ctx, db, clock, _ = setup
+    cache = RecordCache()
+    asyncio.run(sync(ctx, cache))
+    queries = len(db.queries)
+    clock.now += POLL_MS - 1
+    asyncio.run(sync(ctx, cache))
+    assert len(db.queries) == queries
+
+
+def test_changed_entities_are_dropped_and_others_kept(setup):
+    ctx, db, clock, _ = setup
+    cache = RecordCache()
+    asyncio.run(sync(ctx, cache))
+    cache.remember(entity("a"), record())
+    cache.remember(entity("b"), record())
+    db.change("a")
+    clock.now += POLL_MS
+    asyncio.run(sync(ctx, cache))
+    assert entity("a") not in cache.records
+    assert entity("b") in cache.records
+    assert cache.watermark == db.latest
+
+
+def test_too_many_changes_drop_everything(setup):
+    ctx, db, clock, _ = setup
+    cache = RecordCache()
+    asyncio.run(sync(ctx, cache))
+    cache.remember(entity("keep?"), record())
+    for n in range(MAX_CHANGES_PER_POLL):
+        db.change(f"other{n}")
+    clock.now += POLL_MS
+    asyncio.run(sync(ctx, cache))
+    assert cache.records == {}
+    assert cache.watermark == MAX_CHANGES_PER_POLL
+
+
+def test_an_isolate_idle_past_the_retention_starts_over(setup):
+    ctx, db, clock, _ = setup
+    cache = RecordCache()
+    asyncio.run(sync(ctx, cache))
+    cache.remember(entity("a"), record())
+    clock.now += 2 * 3_600_000
+    asyncio.run(sync(ctx, cache))
+    assert cache.records == {}
+    assert db.queries.count(LATEST_CHANGE) == 2
+
+
+def test_a_failed_poll_clears_the_cache_and_raises(setup):
+    ctx, db, clock, _ = setup
+    cache = RecordCache()
+    asyncio.run(sync(ctx, cache))
+    cache.remember(entity("a"), record())
+    db.fail = True
+    clock.now += POLL_MS
+    with pytest.raises(RuntimeError):
+        asyncio.run(sync(ctx, cache))
+    assert cache.records == {}
+    assert cache.watermark is None
