@@ -43,7 +43,13 @@ from rewind_images.records import (
     record_and_release,
     release,
 )
-from rewind_images.sources import Candidate, SourceQuery, SourceResponseError, sources_for
+from rewind_images.sources import (
+    Candidate,
+    Source,
+    SourceQuery,
+    SourceResponseError,
+    sources_for,
+)
 
 # The analysis image's long side. ThumbHash terms are low-frequency, so 32 px gives the same
 # kind of hash as 100 px at a fraction of the cost; the colours need no more pixels either.
@@ -204,26 +210,37 @@ def source_query(entity: Entity, query: ImageQuery) -> SourceQuery:
     return SourceQuery(*entity, **query.dict())
 
 
+class SourceFailed(Exception):
+    """A source could not be asked (timeout, 5xx, malformed answer); the message says how."""
+
+
+async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candidate]:
+    """One source's candidates, best first; [] when it declines or knows nothing (404)."""
+    request = source.request(wanted, ctx.settings)
+    if request is None:
+        return []
+    try:
+        response = await ctx.fetcher.get(
+            request.url, headers=request.headers, max_bytes=MAX_API_RESPONSE_BYTES
+        )
+        return source.parse(wanted, response.body, ctx.settings)
+    except UpstreamError as exc:
+        if getattr(exc, "status", None) == 404:
+            return []  # the upstream knows nothing of this entity: an empty answer
+        raise SourceFailed(f"{source.name}: {exc.message}") from exc
+    except SourceResponseError as exc:
+        raise SourceFailed(f"{source.name}: {exc}") from exc
+
+
 async def find(ctx: Context, entity: Entity, query: ImageQuery) -> Search:
     """Ask the sources in order; stop at the first candidate that downloads and validates."""
     search = Search()
     wanted = source_query(entity, query)
     for source in sources_for(entity[0], entity[1]):
-        request = source.request(wanted, ctx.settings)
-        if request is None:
-            continue
         try:
-            response = await ctx.fetcher.get(
-                request.url, headers=request.headers, max_bytes=MAX_API_RESPONSE_BYTES
-            )
-            candidates = source.parse(wanted, response.body, ctx.settings)
-        except UpstreamError as exc:
-            if getattr(exc, "status", None) == 404:
-                continue  # the upstream knows nothing of this entity: an empty answer
-            search.failures.append(f"{source.name}: {exc.message}")
-            continue
-        except SourceResponseError as exc:
-            search.failures.append(f"{source.name}: {exc}")
+            candidates = await ask(ctx, source, wanted)
+        except SourceFailed as exc:
+            search.failures.append(str(exc))
             continue
         for candidate in candidates:
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rewind_images.context import Database
+from rewind_images.context import Database, SqlParam
 
 NO_IMAGE_SOURCE = "none"
 
@@ -113,6 +113,22 @@ CLAIM_EXISTS = (
 )
 
 
+def _image_values(entity: tuple[str, str, str], image: NewImage) -> tuple[SqlParam, ...]:
+    """The leading bind values shared by both upserts, in their column order."""
+    return (
+        *entity,
+        image.r2_key,
+        image.source,
+        image.source_url,
+        image.width,
+        image.height,
+        image.thumbhash,
+        image.dominant_color,
+        image.accent_color,
+        image.search_hints,
+    )
+
+
 async def claim(
     db: Database, entity: tuple[str, str, str], token: str, now_ms: int, lease_ms: int
 ) -> bool:
@@ -140,20 +156,7 @@ async def record_and_release(
 ) -> ImageRecord | None:
     """Upsert the row and drop the claim in one transaction; the row as stored afterwards,
     or None when an override holds the entity (then nothing was changed)."""
-    values = (
-        *entity,
-        image.r2_key,
-        image.source,
-        image.source_url,
-        image.width,
-        image.height,
-        image.thumbhash,
-        image.dominant_color,
-        image.accent_color,
-        image.search_hints,
-        now_iso,
-        now_iso,
-    )
+    values = (*_image_values(entity, image), now_iso, now_iso)
     results = await db.batch(
         [
             (UPSERT_PIPELINE_IMAGE, values),
@@ -201,16 +204,7 @@ async def write_admin_image(
             (
                 UPSERT_ADMIN_IMAGE,
                 (
-                    *entity,
-                    image.r2_key,
-                    image.source,
-                    image.source_url,
-                    image.width,
-                    image.height,
-                    image.thumbhash,
-                    image.dominant_color,
-                    image.accent_color,
-                    image.search_hints,
+                    *_image_values(entity, image),
                     1 if is_override else 0,
                     now_iso if is_override else None,
                     now_iso,

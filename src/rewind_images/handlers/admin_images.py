@@ -39,7 +39,7 @@ from rewind_images.records import (
     get_image,
     write_admin_image,
 )
-from rewind_images.sources import Candidate, SourceResponseError, sources_for
+from rewind_images.sources import Candidate, sources_for
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MANUAL_SOURCE = "manual"
@@ -95,19 +95,9 @@ async def alternatives(
     candidates: list[CandidateInfo] = []
     failures: list[SourceFailure] = []
     for source in sources_for(entity[0], entity[1]):
-        upstream = source.request(wanted, ctx.settings)
-        if upstream is None:
-            continue
         try:
-            response = await ctx.fetcher.get(
-                upstream.url, headers=upstream.headers, max_bytes=pipeline.MAX_API_RESPONSE_BYTES
-            )
-            found = source.parse(wanted, response.body, ctx.settings)
-        except UpstreamError as exc:
-            if getattr(exc, "status", None) != 404:
-                failures.append(SourceFailure(source=source.name, error=exc.message))
-            continue
-        except SourceResponseError as exc:
+            found = await pipeline.ask(ctx, source, wanted)
+        except pipeline.SourceFailed as exc:
             failures.append(SourceFailure(source=source.name, error=str(exc)))
             continue
         candidates += [CandidateInfo(**c.__dict__) for c in found]
