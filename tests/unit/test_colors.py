@@ -25,7 +25,7 @@ def hex_of(rgb: tuple[int, int, int]) -> str:
 @pytest.mark.parametrize(
     "rgb", [(0, 0, 0), (255, 255, 255), (12, 34, 56), (255, 0, 128), (128, 128, 128)]
 )
-@pytest.mark.parametrize("size", [(1, 1), (32, 32), (100, 37)])
+@pytest.mark.parametrize("size", [(1, 1), (32, 32), (64, 64), (100, 37)])
 def test_solid_colour(rgb: tuple[int, int, int], size: tuple[int, int]) -> None:
     w, h = size
     assert extract_colors(w, h, solid(w, h, (*rgb, 255))) == Palette(hex_of(rgb), None)
@@ -73,6 +73,12 @@ def test_greyscale_with_clearly_distinct_lightness_has_an_accent() -> None:
     # Black text on white paper: no vivid colour, but a clear lightness contrast.
     palette = extract_colors(30, 30, two_tone(30, 30, (250, 250, 250), (10, 10, 10), 0.2))
     assert palette == Palette("#fafafa", "#0a0a0a")
+
+
+def test_dark_greys_stay_apart() -> None:
+    # The grid is perceptual, so darks are not lumped together the way a plain sRGB grid would.
+    palette = extract_colors(30, 30, two_tone(30, 30, (90, 90, 90), (5, 5, 5), 0.3))
+    assert palette == Palette("#5a5a5a", "#050505")
 
 
 def test_fully_transparent_has_no_colours() -> None:
@@ -126,6 +132,48 @@ def test_deterministic_and_well_formed() -> None:
             assert extract_colors(w, h, bytearray(rgba)) == first
 
 
+def test_pixel_order_does_not_matter() -> None:
+    rng = random.Random(17)
+    w, h = 32, 32
+    rgba = photo_like(rng, w, h)
+    pixels = [rgba[i : i + 4] for i in range(0, len(rgba), 4)]
+    rng.shuffle(pixels)
+    assert extract_colors(w, h, b"".join(pixels)) == extract_colors(w, h, rgba)
+
+
+def test_cluster_sums_are_exact() -> None:
+    # _measure's big-integer lane sums against a plain per-pixel loop, at the sample limit.
+    rng = random.Random(23)
+    n = colors.MAX_COLOR_SAMPLES
+    red, green, blue = (
+        bytes(rng.choice((0, 255, rng.randrange(256))) for _ in range(n)) for _ in "rgb"
+    )
+    cell_ids = bytes(rng.choice((rng.randrange(10), 0xFF)) for _ in range(n))  # 0xFF: transparent
+    cells = sorted(set(cell_ids) - {0xFF})
+    assignment = [rng.randrange(3) for _ in cells]
+    cluster_of = dict(zip(cells, assignment, strict=True))
+    expected: dict[int, list[int]] = {}
+    for cell, r, g, b in zip(cell_ids, red, green, blue, strict=True):
+        if cell != 0xFF:
+            acc = expected.setdefault(cluster_of[cell], [0, 0, 0, 0])
+            for k, v in enumerate((1, r, g, b)):
+                acc[k] += v
+    got = colors._measure(cell_ids, (red, green, blue), cells, assignment)
+    assert sorted([c.weight, *c.sums] for c in got) == sorted(expected.values())
+
+
+def test_grid_tables() -> None:
+    # Cell ids stay below the transparent marker 0xFF, and no sRGB byte sits so close to a grid
+    # step that a last-bit pow() difference between libms could move it to another cell.
+    top = colors._RED_PART[255] + colors._GREEN_PART[255] + colors._BLUE_PART[255]
+    assert top == colors.LEVELS**3 - 1 < 0xFF
+    assert len(colors._CELL_LAB) == colors.LEVELS**3
+    for x in colors._LINEAR[1:-1]:
+        position = colors.LEVELS * x ** (1 / 3)
+        assert abs(position - round(position)) > 1e-4
+    assert 255 * colors.MAX_COLOR_SAMPLES < colors._LANE_MOD
+
+
 def test_noise_is_handled() -> None:
     rng = random.Random(5)
     rgba = bytes(rng.randrange(256) for _ in range(100 * 100 * 4))
@@ -145,3 +193,4 @@ def test_named_constants_are_sane() -> None:
     assert colors.KMEANS_ROUNDS >= 1
     assert 0 < colors.MERGE_DISTANCE < colors.ACCENT_MIN_DISTANCE
     assert colors.MAX_COLOR_SAMPLES >= 1024
+    assert 2 <= colors.LEVELS <= 6

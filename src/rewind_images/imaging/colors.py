@@ -20,11 +20,12 @@ perceived difference, and its chroma sqrt(a^2 + b^2) is a direct "vividness" mea
 thresholds below are therefore in OKLab units (L in 0..1; a JND is about 0.02).
 
 Speed: every per-pixel step is a C-level operation on whole byte strings (stepped slices,
-bytes.translate through 256-entry tables, big-integer addition, Counter, itertools.compress),
-so Python code only ever loops over grid cells (at most LEVELS ** 3) and clusters. The grid
-splits each channel at equal steps of cbrt(linear light), which is what OKLab does to its LMS
-channels, so cells are about equally large perceptually (a plain sRGB grid is very coarse in
-the darks and needlessly fine in the lights); each cell's OKLab position is precomputed.
+bytes.translate through 256-entry tables, Counter, and big-integer addition, AND and modulo),
+so Python code only ever loops over occupied grid cells (at most LEVELS ** 3) and clusters,
+never over pixels or distinct colours. The grid splits each channel at equal steps of
+cbrt(linear light), as OKLab does to its LMS channels, so cells are of similar perceptual size
+(a plain sRGB grid is very coarse in the darks and needlessly fine in the lights); each cell's
+OKLab position is computed once, at import.
 
 The reported colours are the mean sRGB of each cluster's actual pixels, so a flat image yields
 exactly its colour. Everything is deterministic: cells are visited in a fixed order and the
@@ -35,10 +36,9 @@ weight * squared distance to the chosen seeds), with no randomness.
 from __future__ import annotations
 
 import math
-import sys
 from collections import Counter
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import repeat
 from operator import mul
 
 __all__ = [
@@ -60,13 +60,15 @@ __all__ = [
 ALPHA_OPAQUE_MIN = 128
 # At most this many pixels are looked at (an even stride over the image): 100x100 needs ~1/3.
 MAX_COLOR_SAMPLES = 4096
-# Grid steps per channel. Cells only group pixels for k-means (the reported colours are exact
-# pixel means), so they can be coarse: 6 steps of cbrt(linear light) are about 0.17 OKLab
-# wide, and 6 ** 3 = 216 cells keep a cell id in one byte, with 255 left for "transparent".
+# Grid steps per channel. Cells only group pixels for k-means (the reported colours and the
+# merge and accent tests use exact pixel means), so they can be coarse: a step is 1/6 of the
+# lightness range on the grey axis, and 6 ** 3 = 216 cells keep a cell id in one byte, with
+# 0xFF free to mark transparent pixels.
 LEVELS = 6
-# Clusters sought, and the most k-means refinement rounds (it usually settles in 2-4).
+# Clusters sought, and the most k-means assignment rounds. Photos usually settle after one
+# update; only noise-like images use them all, and later rounds barely move their colours.
 KMEANS_K = 6
-KMEANS_ROUNDS = 6
+KMEANS_ROUNDS = 4
 # Clusters closer than this (OKLab distance) are the same colour and get merged, so that one
 # noisy or gradient-shaded colour does not split into several "dominant" candidates.
 MERGE_DISTANCE = 0.06
@@ -87,7 +89,7 @@ _LINEAR = [
     for v in (i / 255 for i in range(256))
 ]
 # sRGB byte -> grid step 0..LEVELS-1 (equal steps of cbrt(linear light)). No byte lies within
-# 1e-3 of a step boundary, so a last-bit difference in libm's pow cannot move a byte.
+# 7e-4 of a step boundary, so a last-bit difference in libm's pow cannot move a byte.
 _LEVEL = [min(LEVELS - 1, int(LEVELS * x ** (1 / 3))) for x in _LINEAR]
 # Per-channel tables whose sum is the pixel's cell id, red * LEVELS^2 + green * LEVELS + blue.
 _RED_PART = bytes(level * LEVELS * LEVELS for level in _LEVEL)
@@ -96,10 +98,9 @@ _BLUE_PART = bytes(_LEVEL)
 # alpha byte -> 0xFF for ignored pixels (OR-ed into the cell id), 0 for opaque enough ones
 _TRANSPARENT = 0xFF
 _HIDDEN = bytes(_TRANSPARENT if a < ALPHA_OPAQUE_MIN else 0 for a in range(256))
-# Channel sums per cluster come from one compress-and-sum over 64-bit lanes holding
-# r + (g << 24) + (b << 48): the 24-bit fields cannot overflow below 65,793 pixels.
-_LANE_BYTES = (0, 3, 6) if sys.byteorder == "little" else (7, 4, 1)
-_FIELD = (1 << 24) - 1
+# Channel sums are taken modulo this (see _measure): exact while 255 * pixels < 2 ** 24 - 1,
+# i.e. up to 65,793 pixels, far above MAX_COLOR_SAMPLES.
+_LANE_MOD = (1 << 24) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,6 @@ class _Cluster:
 
     @classmethod
     def of(cls, weight: int, sums: tuple[int, int, int]) -> _Cluster:
-        r, g, b = sums
         return cls(weight, sums, _oklab_linear(*(_srgb_linear(s / weight) for s in sums)))
 
     @property
@@ -171,10 +171,7 @@ def extract_colors(w: int, h: int, rgba: bytes) -> Palette:
     weights = [counts[cell] for cell in cells]
     assignment = _kmeans([_CELL_LAB[cell] for cell in cells], weights)
 
-    lanes = bytearray(8 * n)
-    for offset, channel in zip(_LANE_BYTES, (red, green, blue), strict=True):
-        lanes[offset::8] = channel
-    clusters = _merge_close(_measure(cell_ids, lanes, cells, assignment))
+    clusters = _merge_close(_measure(cell_ids, (red, green, blue), cells, assignment))
     total = sum(c.weight for c in clusters)
     dominant = max(clusters, key=lambda c: c.weight)
     accent = _pick_accent(dominant, clusters, total)
@@ -183,29 +180,28 @@ def extract_colors(w: int, h: int, rgba: bytes) -> Palette:
 
 def _kmeans(points: list[Lab], weights: list[int]) -> list[int]:
     """Weighted k-means in OKLab, deterministically seeded: the cluster index of each point."""
-    m = len(points)
     # Seeds: the heaviest cell, then repeatedly the cell maximising weight * (squared distance
     # to the nearest seed) -- k-means++ without the dice, so big and far-away colours both get
-    # one.
-    first = weights.index(max(weights))
-    centres = [points[first]]
-    nearest = list(map(math.dist, points, repeat(points[first])))
-    while len(centres) < min(KMEANS_K, m):
-        scores = list(map(mul, weights, map(mul, nearest, nearest)))
+    # one. Ranking by sqrt(weight) * distance is the same order, with one multiplication less.
+    seeds = [weights.index(max(weights))]
+    distances = [list(map(math.dist, points, repeat(points[seeds[0]])))]
+    nearest = distances[0]
+    roots = list(map(math.sqrt, weights))
+    while len(seeds) < KMEANS_K:
+        scores = list(map(mul, roots, nearest))
         best = scores.index(max(scores))
         if nearest[best] == 0.0:
-            break  # every cell coincides with a seed already
-        centres.append(points[best])
-        nearest = list(map(min, nearest, map(math.dist, points, repeat(points[best]))))
-    if len(centres) == 1:
-        return [0] * m
+            break  # every cell is a seed already
+        seeds.append(best)
+        distances.append(list(map(math.dist, points, repeat(points[best]))))
+        nearest = list(map(min, nearest, distances[-1]))
+    if len(seeds) == 1:
+        return [0] * len(points)
 
-    assignment: list[int] = []
-    for _ in range(KMEANS_ROUNDS):
-        new_assignment = _nearest_centre(points, centres)
-        if new_assignment == assignment:
-            break
-        assignment = new_assignment
+    # Lloyd rounds; the first assignment reuses the seeding's distances.
+    centres = [points[seed] for seed in seeds]
+    assignment = _argmin(distances)
+    for _ in range(KMEANS_ROUNDS - 1):
         sums = [[0, 0.0, 0.0, 0.0] for _ in centres]
         for (pl, pa, pb), weight, j in zip(points, weights, assignment, strict=True):
             acc = sums[j]
@@ -217,42 +213,57 @@ def _kmeans(points: list[Lab], weights: list[int]) -> list[int]:
             (sl / total, sa / total, sb / total) if total else centre
             for (total, sl, sa, sb), centre in zip(sums, centres, strict=True)
         ]
+        new_assignment = _argmin([list(map(math.dist, points, repeat(c))) for c in centres])
+        if new_assignment == assignment:
+            break
+        assignment = new_assignment
     return assignment
 
 
-def _nearest_centre(points: list[Lab], centres: list[Lab]) -> list[int]:
-    """Index of the nearest centre for every point (the lowest index on ties).
+def _argmin(distances: list[list[float]]) -> list[int]:
+    """For every point, the index of the row (centre) nearest to it; the lowest on ties.
 
-    Distances to one centre at a time via map(math.dist), then the argmin of each point's row
-    via tuple.index(min(row)): all C-level calls, no Python loop per point and centre.
+    One C-level pass per centre computed the rows; tuple.index(min(column)) picks per point.
     """
-    distances = [list(map(math.dist, points, repeat(centre))) for centre in centres]
-    rows = list(zip(*distances, strict=True))
-    return list(map(tuple.index, rows, map(min, rows)))
+    columns = list(zip(*distances, strict=True))
+    return list(map(tuple.index, columns, map(min, columns)))
 
 
 def _measure(
-    cell_ids: bytes, lanes: bytearray, cells: list[int], assignment: list[int]
+    cell_ids: bytes, channels: tuple[bytes, bytes, bytes], cells: list[int], assignment: list[int]
 ) -> list[_Cluster]:
-    """Exact pixel count and channel sums of every non-empty cluster, from the pixels."""
+    """Exact pixel count and channel sums of every non-empty cluster, from the pixels.
+
+    Every per-byte string is spread into 3-byte lanes and read as one big integer. A cluster's
+    mask keeps the lanes of its pixels (cell_ids.translate), AND-ing a channel with it leaves
+    sum(v_i << 24 * i) over the cluster's pixels, and since 2 ** 24 = 1 (mod 2 ** 24 - 1), that
+    integer mod 2 ** 24 - 1 is the channel sum (below 255 * MAX_COLOR_SAMPLES, so exact).
+    """
+    n = len(cell_ids)
+    spread = bytearray((_TRANSPARENT,)) * (3 * n)  # the padding lanes belong to no cluster
+    spread[0::3] = cell_ids
+    planes = []
+    for channel in channels:
+        lanes = bytearray(3 * n)
+        lanes[0::3] = channel
+        planes.append(int.from_bytes(lanes, "little"))
     members = [bytearray(256) for _ in range(max(assignment) + 1)]
     for cell, j in zip(cells, assignment, strict=True):
-        members[j][cell] = 1
-    values = memoryview(lanes).cast("Q")
+        members[j][cell] = 0xFF
     clusters = []
     for table in members:
-        selected = cell_ids.translate(table)  # 1 where the pixel's cell is in the cluster
-        weight = selected.count(1)
-        if weight:
-            packed = sum(compress(values, selected))
-            sums = (packed & _FIELD, (packed >> 24) & _FIELD, packed >> 48)
-            clusters.append(_Cluster.of(weight, sums))
-    values.release()
+        mask = int.from_bytes(spread.translate(table), "little")
+        if mask:
+            red, green, blue = ((plane & mask) % _LANE_MOD for plane in planes)
+            clusters.append(_Cluster.of(mask.bit_count() // 8, (red, green, blue)))
     return clusters
 
 
 def _merge_close(clusters: list[_Cluster]) -> list[_Cluster]:
-    """Merge the closest pair of clusters while it is closer than MERGE_DISTANCE."""
+    """Merge the closest pair of clusters while it is closer than MERGE_DISTANCE.
+
+    A merged cluster's position is the OKLab of its pixels' combined mean colour.
+    """
     clusters = list(clusters)
     limit = MERGE_DISTANCE * MERGE_DISTANCE
     while len(clusters) > 1:
@@ -321,6 +332,4 @@ def _oklab_linear(lr: float, lg: float, lb: float) -> Lab:
 # OKLab position of every cell: its channels' midpoints in cbrt(linear light), i.e. linear
 # light ((level + 0.5) / LEVELS) ** 3. Unused ids (transparent and beyond) are never looked up.
 _MID_LINEAR = [((level + 0.5) / LEVELS) ** 3 for level in range(LEVELS)]
-_CELL_LAB = [
-    _oklab_linear(r, g, b) for r in _MID_LINEAR for g in _MID_LINEAR for b in _MID_LINEAR
-]
+_CELL_LAB = [_oklab_linear(r, g, b) for r in _MID_LINEAR for g in _MID_LINEAR for b in _MID_LINEAR]
