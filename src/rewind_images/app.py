@@ -14,7 +14,7 @@ from typing import Literal
 from rewind_images import cors
 from rewind_images.auth import ApiKey, authenticate
 from rewind_images.context import Context
-from rewind_images.errors import MethodNotAllowed, NotFound, ServiceError
+from rewind_images.errors import DependencyError, MethodNotAllowed, NotFound, ServiceError
 from rewind_images.http import Request, Response, error_response
 
 Access = Literal["public", "read", "admin"]
@@ -68,6 +68,8 @@ def pattern(path: str) -> tuple[str, ...]:
 
 
 INTERNAL_ERROR_MESSAGE = "Internal Server Error"
+DEPENDENCY_ERROR_MESSAGE = "Service temporarily unavailable"
+DEPENDENCY_RETRY_AFTER_S = 1
 
 
 async def dispatch(request: Request, ctx: Context, routes: tuple[Route, ...]) -> Response:
@@ -76,6 +78,11 @@ async def dispatch(request: Request, ctx: Context, routes: tuple[Route, ...]) ->
         response = await _route(request, ctx, routes)
     except ServiceError as exc:
         response = error_response(exc.status, exc.message, exc.headers)
+    except DependencyError:
+        print(f"dependency failed on {request.method} {request.path}\n{traceback.format_exc()}")
+        response = error_response(
+            503, DEPENDENCY_ERROR_MESSAGE, {"retry-after": str(DEPENDENCY_RETRY_AFTER_S)}
+        )
     except Exception:
         # The detail goes to the log (Workers observability), never to the client.
         print(f"unhandled error on {request.method} {request.path}\n{traceback.format_exc()}")

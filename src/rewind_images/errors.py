@@ -11,7 +11,8 @@
     ├── UpstreamError (502)     every source failed (timeouts, 5xx, bad bytes); nothing recorded
     └── ServiceUnavailable (503) a concurrent miss did not finish in time
 
-Anything else raised inside a handler becomes a 500 whose detail is logged, never returned.
+A `DependencyError` (a platform binding failed: D1, R2, Images) becomes a 503 with a fixed
+message; anything else raised inside a handler becomes a 500. Details are logged, never returned.
 """
 
 from __future__ import annotations
@@ -80,3 +81,7 @@ class ServiceUnavailable(ServiceError):
     """The service could not finish in time; retry (503)."""
 
     status = 503
+
+
+class DependencyError(Exception):
+    """A platform dependency (D1, R2, Images) failed; the message is internal detail."""

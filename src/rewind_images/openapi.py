@@ -108,7 +108,7 @@ def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
         if doc.ok_model is not None:
             ok["content"] = {"application/json": {"schema": _schema(doc.ok_model, components)}}
         responses: dict[str, Any] = {str(doc.ok_status): ok}
-        statuses = set(doc.errors) | {500}
+        statuses = set(doc.errors) | {500, 503}  # 503: a platform dependency failed
         if route.access != "public":
             statuses |= {401, 429}
         if route.access == "admin":

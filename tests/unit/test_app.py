@@ -11,7 +11,12 @@ from rewind_images import cors
 from rewind_images.app import INTERNAL_ERROR_MESSAGE, Route, dispatch, pattern
 from rewind_images.config import Settings
 from rewind_images.context import Context
-from rewind_images.errors import BadRequest, ServiceUnavailable, TooManyRequests
+from rewind_images.errors import (
+    BadRequest,
+    DependencyError,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 from rewind_images.http import JSON_CONTENT_TYPE, Request, json_response
 from rewind_images.keys import hash_token
 
@@ -43,6 +48,10 @@ async def bad(request, ctx, params, key):
     raise BadRequest("Invalid size: huge")
 
 
+async def storage_down(request, ctx, params, key):
+    raise DependencyError(f"D1 query failed: {SECRET_DETAIL}")
+
+
 ROUTES = (
     Route("GET", pattern("/v1/things/{id}"), get_thing, "public", "getThing"),
     Route("POST", pattern("/v1/things"), create_thing, "public", "createThing"),
@@ -53,6 +62,7 @@ ROUTES = (
     Route("GET", pattern("/v1/busy"), busy, "public", "busy"),
     Route("GET", pattern("/v1/limited"), limited, "public", "limited"),
     Route("GET", pattern("/v1/bad"), bad, "public", "bad"),
+    Route("GET", pattern("/v1/storage"), storage_down, "public", "storage"),
 )
 
 
@@ -203,6 +213,14 @@ def test_unhandled_exception_is_a_500_without_detail(ctx, capsys):
     assert "unhandled error on GET /v1/boom" in logged
     assert SECRET_DETAIL in logged  # the detail goes to the log
     assert "Traceback" in logged
+
+
+def test_a_failed_dependency_is_a_503_without_detail(ctx, capsys):
+    response = call(ctx, "GET", "/v1/storage")
+    assert response.status == 503
+    assert body(response) == {"error": "Service temporarily unavailable", "status": 503}
+    assert response.headers["retry-after"] == "1"
+    assert SECRET_DETAIL in capsys.readouterr().out  # logged, not returned
 
 
 def test_service_error_status_message_and_headers(ctx):

@@ -323,5 +323,32 @@ def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
     assert worker.sql("SELECT count(*) FROM image_claims", ()) == [(0,)]
 
 
+def test_concurrent_misses_across_two_runtimes_meet_at_the_d1_claim(
+    worker: LocalWorker, upstream: FakeUpstream, key: str
+) -> None:
+    # A second workerd on the same state dir: separate isolates sharing one D1 and one R2.
+    other = LocalWorker(vars=worker.vars, state_dir=worker.state_dir, migrate=False).start()
+    try:
+        entity = unique("two-runtimes")
+        path = image_url(
+            "listening", "albums", entity, artist_name="Daft Punk", album_name="Discovery"
+        )
+        urls = [(worker if i % 2 else other).base_url + path for i in range(20)]
+        before = upstream.count("/img/apple-discovery")
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            responses = list(
+                pool.map(lambda u: httpx.get(u, headers=bearer(key), timeout=60), urls)
+            )
+    finally:
+        other.stop()
+    assert [r.status_code for r in responses] == [302] * 20
+    assert len({r.headers["location"] for r in responses}) == 1
+    assert worker.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(1,)]
+    assert [k for k in worker.r2_objects() if f"/{entity}/" in k] == [
+        f"listening/albums/{entity}/original.png"
+    ]
+    assert upstream.count("/img/apple-discovery") - before == 1
+
+
 def test_r2_and_d1_agree_after_everything_above(worker: LocalWorker) -> None:
     assert_store_consistent(worker)

@@ -3,6 +3,8 @@
 Only this package (and src/entry.py) imports `js`, `pyodide` or `workers`.
 """
 
+from rewind_images.errors import DependencyError
 
-class PlatformError(Exception):
+
+class PlatformError(DependencyError):
     """A binding call failed; the original JS error is chained as __cause__."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pyodide.ffi import JsException
@@ -14,6 +15,23 @@ from rewind_images.platform.convert import sql_param, to_python
 
 class D1Error(PlatformError):
     """A D1 query failed."""
+
+
+# "database is locked" means the statement did not run (nothing committed), so it is safe to
+# try again; locally it happens when two runtimes share one state dir. Other errors are raised.
+BUSY_MARKERS = ("SQLITE_BUSY", "database is locked")
+BUSY_RETRY_DELAYS_S = (0.02, 0.05, 0.1, 0.2)
+
+
+async def _with_busy_retry(call: Callable[[], Awaitable[Any]]) -> Any:
+    for delay in (*BUSY_RETRY_DELAYS_S, None):
+        try:
+            return await call()
+        except JsException as exc:
+            if delay is None or not any(m in str(exc) for m in BUSY_MARKERS):
+                raise
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 class D1Database:
@@ -31,7 +49,7 @@ class D1Database:
     async def first(self, sql: str, *params: SqlParam) -> Row | None:
         """The first row, or None."""
         try:
-            row = await self._statement(sql, params).first()
+            row = await _with_busy_retry(lambda: self._statement(sql, params).first())
         except JsException as exc:
             raise D1Error(f"D1 query failed: {exc}") from exc
         result = to_python(row)
@@ -40,7 +58,7 @@ class D1Database:
     async def all(self, sql: str, *params: SqlParam) -> list[Row]:
         """All rows."""
         try:
-            result = await self._statement(sql, params).all()
+            result = await _with_busy_retry(lambda: self._statement(sql, params).all())
         except JsException as exc:
             raise D1Error(f"D1 query failed: {exc}") from exc
         return list(to_python(result.results) or [])
@@ -48,16 +66,17 @@ class D1Database:
     async def run(self, sql: str, *params: SqlParam) -> int:
         """Execute; the number of changed rows."""
         try:
-            result = await self._statement(sql, params).run()
+            result = await _with_busy_retry(lambda: self._statement(sql, params).run())
         except JsException as exc:
             raise D1Error(f"D1 statement failed: {exc}") from exc
         return int(result.meta.changes)
 
     async def batch(self, statements: Sequence[tuple[str, Sequence[SqlParam]]]) -> list[list[Row]]:
         """Execute statements in one transaction (D1 batch); each statement's rows."""
-        prepared = [self._statement(sql, params) for sql, params in statements]
         try:
-            results = await self._db.batch(prepared)
+            results = await _with_busy_retry(
+                lambda: self._db.batch([self._statement(sql, p) for sql, p in statements])
+            )
         except JsException as exc:
             raise D1Error(f"D1 batch failed: {exc}") from exc
         return [list(to_python(r.results) or []) for r in results]
