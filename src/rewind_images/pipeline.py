@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from rewind_images.auth import iso_from_ms
@@ -110,6 +112,22 @@ async def _resolve(
     except BaseException:
         await release(ctx.db, entity, token)
         raise
+
+
+@asynccontextmanager
+async def exclusive(ctx: Context, entity: Entity) -> AsyncIterator[str]:
+    """Hold the entity's claim for an admin write, waiting for a pipeline run to finish, so an
+    override or revert never interleaves with the pipeline's writes to the same key."""
+    token = secrets.token_hex(16)
+    deadline = ctx.clock_ms() + CLAIM_WAIT_MS
+    while not await claim(ctx.db, entity, token, ctx.clock_ms(), CLAIM_LEASE_MS):
+        if ctx.clock_ms() >= deadline:
+            raise ServiceUnavailable("Image is being prepared; try again shortly")
+        await asyncio.sleep(CLAIM_POLL_INTERVAL_S)
+    try:
+        yield token
+    finally:
+        await release(ctx.db, entity, token)
 
 
 async def _await_other(ctx: Context, entity: Entity, previous: ImageRecord | None) -> ImageRecord:

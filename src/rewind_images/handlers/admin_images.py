@@ -141,17 +141,18 @@ async def override(
     """Replace the entity's image with a URL's or an upload's; the pipeline leaves it alone."""
     entity = _entity(params)
     found = await _override_found(request, ctx)
-    image = await pipeline.store_and_analyse(ctx, entity, found, None)
-    try:
-        record = await write_admin_image(
-            ctx.db, entity, image, is_override=True, now_iso=iso_from_ms(ctx.clock_ms())
-        )
-    except Exception:
-        previous = await get_image(ctx.db, *entity)
-        if previous is None or previous.r2_key != image.r2_key:
-            await ctx.bucket.delete([image.r2_key])
-        raise
-    await _remove_other_objects(ctx, entity, keep=record.r2_key)
+    async with pipeline.exclusive(ctx, entity):
+        image = await pipeline.store_and_analyse(ctx, entity, found, None)
+        try:
+            record = await write_admin_image(
+                ctx.db, entity, image, is_override=True, now_iso=iso_from_ms(ctx.clock_ms())
+            )
+        except Exception:
+            previous = await get_image(ctx.db, *entity)
+            if previous is None or previous.r2_key != image.r2_key:
+                await ctx.bucket.delete([image.r2_key])
+            raise
+        await _remove_other_objects(ctx, entity, keep=record.r2_key)
     forget_record(ctx, entity)
     return json_response(_info(entity, record), headers=NO_STORE)
 
@@ -170,15 +171,16 @@ async def revert(
     if not request.query and record.search_hints:
         query = parse_image_query({k: [v] for k, v in json.loads(record.search_hints).items()})
     search = await pipeline.find(ctx, entity, query)
-    now_iso = iso_from_ms(ctx.clock_ms())
-    if search.found is None:
-        if search.failures:
-            raise UpstreamError(pipeline.UPSTREAM_FAILED_MESSAGE)
-        image = NewImage("", NO_IMAGE_SOURCE, None, None, None, None, None, None, None)
-    else:
-        image = await pipeline.store_and_analyse(ctx, entity, search.found, None)
-    updated = await write_admin_image(ctx.db, entity, image, is_override=False, now_iso=now_iso)
-    await _remove_other_objects(ctx, entity, keep=updated.r2_key or None)
+    async with pipeline.exclusive(ctx, entity):
+        now_iso = iso_from_ms(ctx.clock_ms())
+        if search.found is None:
+            if search.failures:
+                raise UpstreamError(pipeline.UPSTREAM_FAILED_MESSAGE)
+            image = NewImage("", NO_IMAGE_SOURCE, None, None, None, None, None, None, None)
+        else:
+            image = await pipeline.store_and_analyse(ctx, entity, search.found, None)
+        updated = await write_admin_image(ctx.db, entity, image, is_override=False, now_iso=now_iso)
+        await _remove_other_objects(ctx, entity, keep=updated.r2_key or None)
     forget_record(ctx, entity)
     return json_response(_info(entity, updated), headers=NO_STORE)
 
