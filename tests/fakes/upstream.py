@@ -71,6 +71,7 @@ IMAGE_FAULTS: tuple[str, ...] = (
 API_FAULTS: dict[int, str] = {
     408: "timeout",  # sleeps timeout_delay_s, then answers normally
     500: "http-500",
+    503: "http-503",  # a transient failure the client may retry
     429: "http-429",  # with Retry-After
     200: "bad-json",  # HTTP 200, truncated JSON
     201: "wrong-shape",  # HTTP 200, valid JSON of the wrong shape
@@ -78,7 +79,7 @@ API_FAULTS: dict[int, str] = {
 """API-level faults by code; TMDB id 990<code> and MBID ...-00000000f<code> select one."""
 
 SEARCH_FAULT_RE = re.compile(
-    r"\b(api|apple|deezer|itunes)-fault-(timeout|http-500|http-429|bad-json|wrong-shape|quota)\b"
+    r"\b(api|apple|deezer|itunes)-fault-(timeout|http-500|http-503|http-429|bad-json|wrong-shape|quota)\b"
 )
 """A search term containing e.g. `apple-fault-http-500` faults that API (`api-` = all)."""
 
@@ -850,6 +851,8 @@ class _Handler(BaseHTTPRequestHandler):
             return False  # then answer normally (a patient client gets its answer)
         if fault == "http-500":
             self._send(500, b'{"error": "internal"}', content_type)
+        elif fault == "http-503":
+            self._send(503, b'{"error": "unavailable"}', content_type)
         elif fault == "http-429":
             self._send(429, b'{"error": "rate limited"}', content_type, {"Retry-After": "2"})
         elif fault == "bad-json":

@@ -251,6 +251,22 @@ def test_a_failing_source_falls_through_to_the_next(
     assert image in stored["source_url"]
 
 
+def test_a_503_is_retried_once_a_500_and_a_timeout_are_not(
+    upstream: FakeUpstream, client: httpx.Client, key: str
+) -> None:
+    for fault, calls in (("apple-fault-http-503", 2), ("apple-fault-http-500", 1)):
+        hints = {"artist_name": "API Fault", "album_name": fault}
+        before = upstream.count("/apple/")
+        client.get(image_url("listening", "albums", unique("retry"), **hints), headers=bearer(key))
+        assert upstream.count("/apple/") - before == calls, fault
+    before = upstream.count("/tmdb/img/")
+    client.get(
+        image_url("watching", "movies", unique("notretried"), tmdb_id="990101"),
+        headers=bearer(key),
+    )
+    assert upstream.count("/tmdb/img/") - before == 1  # an image that timed out
+
+
 def test_no_image_anywhere_is_a_404_recorded_and_not_asked_again(
     worker: LocalWorker, upstream: FakeUpstream, client: httpx.Client, key: str
 ) -> None:
