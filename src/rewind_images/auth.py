@@ -13,20 +13,18 @@ round trip to shared state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from rewind_images.context import Context
 from rewind_images.errors import Forbidden, TooManyRequests, Unauthorized
 from rewind_images.http import Request
 from rewind_images.keys import hash_token
+from rewind_images.timestamps import iso_from_ms, parse_timestamp_ms
 
 MAX_TOKEN_LENGTH = 256
 KEY_CACHE_MAX_ENTRIES = 10_000
 USAGE_FLUSH_INTERVAL_MS = 60_000
 RATE_WINDOW_MS = 60_000
 
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 KEY_QUERY = (
     "SELECT id, scope, rate_limit_rpm, expires_at, is_active FROM api_keys WHERE key_hash = ?"
@@ -88,22 +86,6 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     return token
-
-
-def parse_timestamp_ms(value: object) -> int | None:
-    """ISO-8601 text (as stored in D1) to epoch milliseconds; None when empty."""
-    if value is None or value == "":
-        return None
-    text = str(value).replace("Z", "+00:00")
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return (parsed - _EPOCH) // timedelta(milliseconds=1)  # exact, unlike float timestamps
-
-
-def iso_from_ms(ms: int) -> str:
-    """Epoch milliseconds to ISO-8601 UTC text with a Z."""
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 async def _lookup(ctx: Context, state: AuthState, key_hash: str, now: int) -> KeyRecord | None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError, validator
 
 from rewind_images.errors import BadRequest
 from rewind_images.presets import SIZE_NAMES
+from rewind_images.timestamps import iso_from_datetime
 
 MAX_ENTITY_ID_LENGTH = 200
 # Ids and cursors bound to D1 parameters stay 32-bit: larger Python ints cross to JavaScript
@@ -268,9 +269,7 @@ class KeyCreate(ApiModel):
 
     def expires_at_text(self) -> str | None:
         """`expires_at` as stored in D1 (ISO-8601 UTC with milliseconds and Z)."""
-        if self.expires_at is None:
-            return None
-        return self.expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return None if self.expires_at is None else iso_from_datetime(self.expires_at)
 
     class Config:
         extra = "forbid"

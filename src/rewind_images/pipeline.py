@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from rewind_images.auth import iso_from_ms
 from rewind_images.context import Context
 from rewind_images.errors import ServiceUnavailable, UpstreamError
 from rewind_images.imaging import (
@@ -52,6 +51,7 @@ from rewind_images.sources import (
     SourceResponseError,
     sources_for,
 )
+from rewind_images.timestamps import iso_from_ms
 
 # The analysis image's long side. ThumbHash terms are low-frequency, so 32 px gives the same
 # kind of hash as 100 px at a fraction of the cost; the colours need no more pixels either.

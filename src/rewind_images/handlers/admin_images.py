@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from rewind_images import pipeline
-from rewind_images.auth import ApiKey, iso_from_ms
+from rewind_images.auth import ApiKey
 from rewind_images.context import Context
 from rewind_images.errors import BadRequest, NotFound, PayloadTooLarge, UpstreamError
 from rewind_images.handlers.images import forget_record
@@ -40,6 +40,7 @@ from rewind_images.records import (
     write_admin_image,
 )
 from rewind_images.sources import Candidate, sources_for
+from rewind_images.timestamps import iso_from_ms
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MANUAL_SOURCE = "manual"

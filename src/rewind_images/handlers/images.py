@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rewind_images import pipeline
-from rewind_images.auth import ApiKey, parse_timestamp_ms
+from rewind_images.auth import ApiKey
 from rewind_images.context import Context
 from rewind_images.errors import BadRequest, NotFound
 from rewind_images.http import Request, Response
@@ -23,6 +23,7 @@ from rewind_images.models import ImagePath, ImageQuery, parse_image_path, parse_
 from rewind_images.presets import cdn_url
 from rewind_images.record_cache import RecordCache, record_cache, sync
 from rewind_images.records import ImageRecord, get_image
+from rewind_images.timestamps import parse_timestamp_ms
 
 REDIRECT_CACHE_CONTROL = "no-cache"
 NOT_FOUND_CACHE_CONTROL = "public, max-age=300"

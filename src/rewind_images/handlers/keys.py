@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 
-from rewind_images.auth import ApiKey, auth_state, iso_from_ms
+from rewind_images.auth import ApiKey, auth_state
 from rewind_images.context import Context
 from rewind_images.errors import BadRequest, NotFound
 from rewind_images.http import Request, Response, json_response
@@ -21,6 +21,7 @@ from rewind_images.models import (
     parse_body,
     parse_query_model,
 )
+from rewind_images.timestamps import iso_from_ms
 
 KEY_RANDOM_BYTES = 24
 KEY_COLUMNS = (
