@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rewind_images.context import Context
+from rewind_images.context import Context, isolate_object
 from rewind_images.errors import Forbidden, TooManyRequests, Unauthorized
 from rewind_images.http import Request
 from rewind_images.keys import hash_token
@@ -140,11 +140,7 @@ def _count_usage(ctx: Context, state: AuthState, key_id: int, now: int) -> None:
 
 def auth_state(ctx: Context) -> AuthState:
     """The isolate's auth state."""
-    state = ctx.state.get("auth")
-    if not isinstance(state, AuthState):
-        state = AuthState()
-        ctx.state["auth"] = state
-    return state
+    return isolate_object(ctx, "auth", AuthState)
 
 
 async def authenticate(request: Request, ctx: Context, *, admin: bool) -> ApiKey:

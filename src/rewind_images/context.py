@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from rewind_images.config import Settings
 
 Row = dict[str, Any]
+T = TypeVar("T")
 SqlParam = str | int | float | bytes | None
 
 
@@ -132,3 +133,11 @@ class Context:
     wait_until: Callable[[Awaitable[Any]], None]
     clock_ms: Callable[[], int] = wall_clock_ms
     state: dict[str, Any] = field(default_factory=dict)
+
+
+def isolate_object(ctx: Context, name: str, kind: type[T]) -> T:
+    """The isolate's instance of `kind` under `name` in `ctx.state` (made on first use)."""
+    found = ctx.state.get(name)
+    if not isinstance(found, kind):
+        found = ctx.state[name] = kind()
+    return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rewind_images.context import Context
+from rewind_images.context import Context, isolate_object
 from rewind_images.records import ImageRecord
 
 Entity = tuple[str, str, str]
@@ -62,10 +62,7 @@ class RecordCache:
 
 def record_cache(ctx: Context) -> RecordCache:
     """The isolate's RecordCache."""
-    cache = ctx.state.get("records")
-    if not isinstance(cache, RecordCache):
-        cache = ctx.state["records"] = RecordCache()
-    return cache
+    return isolate_object(ctx, "records", RecordCache)
 
 
 async def sync(ctx: Context, cache: RecordCache) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rewind_images import pipeline
 from rewind_images.auth import ApiKey
-from rewind_images.context import Context
+from rewind_images.context import Context, isolate_object
 from rewind_images.errors import BadRequest, NotFound
 from rewind_images.http import Request, Response
 from rewind_images.models import ImagePath, ImageQuery, parse_image_path, parse_image_query
@@ -44,10 +44,7 @@ class HitState:
 
 def hit_state(ctx: Context) -> HitState:
     """The isolate's HitState."""
-    state = ctx.state.get("hits")
-    if not isinstance(state, HitState):
-        state = ctx.state["hits"] = HitState()
-    return state
+    return isolate_object(ctx, "hits", HitState)
 
 
 def forget_record(ctx: Context, entity: Entity) -> None:
