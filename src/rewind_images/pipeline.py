@@ -35,7 +35,6 @@ from rewind_images.imaging.sniff import EXTENSIONS, content_type_acceptable, sni
 from rewind_images.models import ImagePath, ImageQuery
 from rewind_images.presets import r2_key
 from rewind_images.records import (
-    NO_IMAGE_SOURCE,
     ImageRecord,
     NewImage,
     claim,
@@ -152,7 +151,7 @@ async def _run(ctx: Context, entity: Entity, query: ImageQuery, token: str) -> I
         if search.failures:
             print(f"sources failed for {'/'.join(entity)}: {'; '.join(search.failures)}")
             raise UpstreamError(UPSTREAM_FAILED_MESSAGE)
-        image = NewImage("", NO_IMAGE_SOURCE, None, None, None, None, None, None, hints)
+        image = NewImage.nothing(hints)
         return await _record(ctx, entity, token, image, now_iso, new_key=None)
 
     image = await store_and_analyse(ctx, entity, search.found, hints)

@@ -81,6 +81,11 @@ class NewImage:
     accent_color: str | None
     search_hints: str | None
 
+    @classmethod
+    def nothing(cls, search_hints: str | None = None) -> NewImage:
+        """The record of "no source has an image" (empty key, source 'none')."""
+        return cls("", NO_IMAGE_SOURCE, None, None, None, None, None, None, search_hints)
+
 
 # Insert, or replace a pipeline row (never an override: `is_override = 0` guards the update).
 # A replaced row gets a new version, so URLs of the old bytes are never reused.

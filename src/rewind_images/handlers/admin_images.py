@@ -32,7 +32,6 @@ from rewind_images.models import (
 from rewind_images.multipart import parse_form_files
 from rewind_images.presets import r2_key
 from rewind_images.records import (
-    NO_IMAGE_SOURCE,
     ImageRecord,
     NewImage,
     delete_image,
@@ -177,7 +176,7 @@ async def revert(
         if search.found is None:
             if search.failures:
                 raise UpstreamError(pipeline.UPSTREAM_FAILED_MESSAGE)
-            image = NewImage("", NO_IMAGE_SOURCE, None, None, None, None, None, None, None)
+            image = NewImage.nothing()
         else:
             image = await pipeline.store_and_analyse(ctx, entity, search.found, None)
         updated = await write_admin_image(ctx.db, entity, image, is_override=False, now_iso=now_iso)
