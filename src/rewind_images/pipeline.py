@@ -107,7 +107,7 @@ async def _resolve(
         if current is not None and current != previous:
             await release(ctx.db, entity, token)
             return current
-        return await _run(ctx, entity, query, token)
+        return await _run(ctx, entity, query, token, current)
     except BaseException:
         await release(ctx.db, entity, token)
         raise
@@ -143,7 +143,9 @@ async def _await_other(ctx: Context, entity: Entity, previous: ImageRecord | Non
     raise ServiceUnavailable("Image is still being prepared; try again shortly")
 
 
-async def _run(ctx: Context, entity: Entity, query: ImageQuery, token: str) -> ImageRecord:
+async def _run(
+    ctx: Context, entity: Entity, query: ImageQuery, token: str, previous: ImageRecord | None
+) -> ImageRecord:
     search = await find(ctx, entity, query)
     now_iso = iso_from_ms(ctx.clock_ms())
     hints = _hints(query)
@@ -152,10 +154,10 @@ async def _run(ctx: Context, entity: Entity, query: ImageQuery, token: str) -> I
             print(f"sources failed for {'/'.join(entity)}: {'; '.join(search.failures)}")
             raise UpstreamError(UPSTREAM_FAILED_MESSAGE)
         image = NewImage.nothing(hints)
-        return await _record(ctx, entity, token, image, now_iso, new_key=None)
+        return await _record(ctx, entity, token, image, now_iso, previous, new_key=None)
 
     image = await store_and_analyse(ctx, entity, search.found, hints)
-    return await _record(ctx, entity, token, image, now_iso, new_key=image.r2_key)
+    return await _record(ctx, entity, token, image, now_iso, previous, new_key=image.r2_key)
 
 
 async def store_and_analyse(
@@ -194,10 +196,11 @@ async def _record(
     token: str,
     image: NewImage,
     now_iso: str,
+    previous: ImageRecord | None,
     *,
     new_key: str | None,
 ) -> ImageRecord:
-    previous = await get_image(ctx.db, *entity)
+    # `previous` was read after taking the claim; while we hold it nobody else writes the row.
     try:
         record = await record_and_release(ctx.db, entity, token, image, now_iso)
     except Exception:
