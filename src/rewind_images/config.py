@@ -1,97 +1,111 @@
-"""Settings of the service, read once per isolate from the Worker's environment.
+"""Settings and limits of the service: every tunable and every fixed limit is named here.
 
-Every tunable limit and default lives here, so there is one place to look. Values come from
-`[vars]` in wrangler.toml, `.dev.vars` locally, or wrangler secrets; anything unset falls back
-to the named default below. This module is pure: it takes a plain mapping, not the JS `env`.
+`Settings` holds what a deployment may change, read once per isolate from the Worker's
+environment (`[vars]` in wrangler.toml, `.dev.vars` locally, wrangler secrets): each field has
+its environment name and default in `_ENVIRONMENT`, the one table `from_env` and the runtime
+edge read. The constants below it are fixed limits, named so every module refers to one value.
+This module is pure: it takes a plain mapping, not the JS `env`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 SERVICE_NAME = "rewind-images"
 SERVICE_VERSION = "0.1.0"
 
-DEFAULT_CDN_BASE_URL = "https://cdn.rewind.rest"
-DEFAULT_USER_AGENT = f"{SERVICE_NAME}/{SERVICE_VERSION} ( https://github.com/pdugan20/rewind )"
+# --- fixed limits ----------------------------------------------------------------------------
+# Outbound calls.
+MAX_API_RESPONSE_BYTES = 2 * 1024 * 1024  # an upstream API's JSON or an article page
+FETCH_MAX_RETRIES = 1  # connection errors and 502/503/504 (GET is idempotent)
+FETCH_RETRY_DELAY_S = 0.2
+# The analysis image's long side. ThumbHash terms are low-frequency, so 32 px gives the same
+# kind of hash as 100 px at a fraction of the cost.
+ANALYSIS_MAX_SIDE = 32
+# Claims: one pipeline run (or admin write) per entity at a time, across isolates.
+CLAIM_LEASE_MS = 60_000
+CLAIM_WAIT_MS = 30_000
+CLAIM_POLL_INTERVAL_S = 0.1
+# Request bodies.
+MAX_REQUEST_BODY_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+# Per-isolate memory bounds.
+RECORD_CACHE_MAX_ENTRIES = 50_000
+VALIDATION_MEMO_MAX_ENTRIES = 10_000
+KEY_CACHE_MAX_ENTRIES = 10_000
+# The change log that keeps record caches fresh.
+MAX_CHANGES_PER_POLL = 1_000
+CHANGE_RETENTION_MS = 3_600_000
+CHANGE_PRUNE_INTERVAL_MS = 600_000
+# Keys.
+MAX_TOKEN_LENGTH = 256
+RATE_WINDOW_MS = 60_000
+USAGE_FLUSH_INTERVAL_MS = 60_000
+DEFAULT_RATE_LIMIT_RPM = 60
+# Pages.
+DEFAULT_PAGE_LIMIT = 20
 
-# Upstream base URLs (production values); tests and the offline demo point these at loopback.
-DEFAULT_APPLE_MUSIC_API_URL = "https://api.music.apple.com"
-DEFAULT_DEEZER_API_URL = "https://api.deezer.com"
-DEFAULT_ITUNES_API_URL = "https://itunes.apple.com"
-DEFAULT_TMDB_API_URL = "https://api.themoviedb.org/3"
-DEFAULT_TMDB_IMAGE_URL = "https://image.tmdb.org/t/p"
-DEFAULT_FANART_API_URL = "https://webservice.fanart.tv/v3"
-DEFAULT_COVER_ART_ARCHIVE_URL = "https://coverartarchive.org"
 
-# Outbound fetch limits.
-DEFAULT_FETCH_TIMEOUT_MS = 8_000
-DEFAULT_MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_REDIRECTS = 3
-DEFAULT_MAX_SOURCE_SIDE = 12_000
-DEFAULT_MAX_SOURCE_MEGAPIXELS = 50
-
-# Caching.
-DEFAULT_NEGATIVE_TTL_SECONDS = 7 * 24 * 3600
-DEFAULT_AUTH_CACHE_SECONDS = 60
-# How often an isolate reads D1's change log: a new image_version written anywhere is served
-# within this (the requirement is 60 s).
-DEFAULT_CHANGE_POLL_SECONDS = 15
-DEFAULT_REDIRECT_MAX_AGE_SECONDS = 3600
-
-# CORS: "*" or a comma-separated list of origins.
-DEFAULT_ALLOWED_ORIGINS = "*"
-
-
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
+def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(value: str | None, default: int) -> int:
-    if value is None or str(value).strip() == "":
-        return default
-    return int(str(value).strip())
+def _url(value: str) -> str:
+    return value.rstrip("/")
 
 
-def _url(value: str | None, default: str) -> str:
-    return (value or default).rstrip("/")
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(o.strip() for o in value.split(",") if o.strip())
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _secret(value: str) -> str | None:
+    return value or None
+
+
+def _int(value: str) -> int:
+    return int(value.strip())
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Typed configuration; build it with `Settings.from_env`."""
+    """Typed configuration; build it with `Settings.from_env`. Defaults are production's."""
 
-    cdn_base_url: str = DEFAULT_CDN_BASE_URL
+    cdn_base_url: str = "https://cdn.rewind.rest"
     allowed_origins: tuple[str, ...] = ("*",)
-    user_agent: str = DEFAULT_USER_AGENT
+    user_agent: str = f"{SERVICE_NAME}/{SERVICE_VERSION} ( https://github.com/pdugan20/rewind )"
 
-    apple_music_api_url: str = DEFAULT_APPLE_MUSIC_API_URL
+    # Upstream bases; tests and the offline demo point these at loopback.
+    apple_music_api_url: str = "https://api.music.apple.com"
     apple_music_token: str | None = None
-    deezer_api_url: str = DEFAULT_DEEZER_API_URL
-    itunes_api_url: str = DEFAULT_ITUNES_API_URL
-    tmdb_api_url: str = DEFAULT_TMDB_API_URL
-    tmdb_image_url: str = DEFAULT_TMDB_IMAGE_URL
+    deezer_api_url: str = "https://api.deezer.com"
+    itunes_api_url: str = "https://itunes.apple.com"
+    tmdb_api_url: str = "https://api.themoviedb.org/3"
+    tmdb_image_url: str = "https://image.tmdb.org/t/p"
     tmdb_read_token: str | None = None
-    fanart_api_url: str = DEFAULT_FANART_API_URL
+    fanart_api_url: str = "https://webservice.fanart.tv/v3"
     fanart_api_key: str | None = None
-    cover_art_archive_url: str = DEFAULT_COVER_ART_ARCHIVE_URL
+    cover_art_archive_url: str = "https://coverartarchive.org"
 
-    # Plain http and loopback/private hosts allowed for upstream calls (tests and demo only).
+    # Plain http and loopback hosts allowed for upstream calls (tests and demo only).
     allow_insecure_sources: bool = False
 
-    fetch_timeout_ms: int = DEFAULT_FETCH_TIMEOUT_MS
-    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
-    max_redirects: int = DEFAULT_MAX_REDIRECTS
-    max_source_side: int = DEFAULT_MAX_SOURCE_SIDE
-    max_source_megapixels: int = DEFAULT_MAX_SOURCE_MEGAPIXELS
+    fetch_timeout_ms: int = 8_000
+    max_download_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 3
+    max_source_side: int = 12_000
+    max_source_megapixels: int = 50
 
-    negative_ttl_seconds: int = DEFAULT_NEGATIVE_TTL_SECONDS
-    auth_cache_seconds: int = DEFAULT_AUTH_CACHE_SECONDS
-    change_poll_seconds: int = DEFAULT_CHANGE_POLL_SECONDS
-    redirect_max_age_seconds: int = DEFAULT_REDIRECT_MAX_AGE_SECONDS
+    negative_ttl_seconds: int = 7 * 24 * 3600
+    auth_cache_seconds: int = 60
+    # How often an isolate reads D1's change log: a new image_version written anywhere is
+    # served within this.
+    change_poll_seconds: int = 15
 
     @property
     def change_poll_ms(self) -> int:
@@ -100,66 +114,41 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str | None]) -> Settings:
-        """Build settings from a mapping of environment strings (unset keys take defaults)."""
-        origins = (env.get("ALLOWED_ORIGINS") or DEFAULT_ALLOWED_ORIGINS).split(",")
-        return cls(
-            cdn_base_url=_url(env.get("CDN_BASE_URL"), DEFAULT_CDN_BASE_URL),
-            allowed_origins=tuple(o.strip() for o in origins if o.strip()),
-            user_agent=env.get("USER_AGENT") or DEFAULT_USER_AGENT,
-            apple_music_api_url=_url(env.get("APPLE_MUSIC_API_URL"), DEFAULT_APPLE_MUSIC_API_URL),
-            apple_music_token=env.get("APPLE_MUSIC_DEVELOPER_TOKEN") or None,
-            deezer_api_url=_url(env.get("DEEZER_API_URL"), DEFAULT_DEEZER_API_URL),
-            itunes_api_url=_url(env.get("ITUNES_API_URL"), DEFAULT_ITUNES_API_URL),
-            tmdb_api_url=_url(env.get("TMDB_API_URL"), DEFAULT_TMDB_API_URL),
-            tmdb_image_url=_url(env.get("TMDB_IMAGE_URL"), DEFAULT_TMDB_IMAGE_URL),
-            tmdb_read_token=env.get("TMDB_API_READ_TOKEN") or None,
-            fanart_api_url=_url(env.get("FANART_API_URL"), DEFAULT_FANART_API_URL),
-            fanart_api_key=env.get("FANART_API_KEY") or None,
-            cover_art_archive_url=_url(
-                env.get("COVER_ART_ARCHIVE_URL"), DEFAULT_COVER_ART_ARCHIVE_URL
-            ),
-            allow_insecure_sources=_flag(env.get("ALLOW_INSECURE_SOURCES"), False),
-            fetch_timeout_ms=_int(env.get("FETCH_TIMEOUT_MS"), DEFAULT_FETCH_TIMEOUT_MS),
-            max_download_bytes=_int(env.get("MAX_DOWNLOAD_BYTES"), DEFAULT_MAX_DOWNLOAD_BYTES),
-            max_redirects=_int(env.get("MAX_REDIRECTS"), DEFAULT_MAX_REDIRECTS),
-            max_source_side=_int(env.get("MAX_SOURCE_SIDE"), DEFAULT_MAX_SOURCE_SIDE),
-            max_source_megapixels=_int(
-                env.get("MAX_SOURCE_MEGAPIXELS"), DEFAULT_MAX_SOURCE_MEGAPIXELS
-            ),
-            negative_ttl_seconds=_int(
-                env.get("NEGATIVE_TTL_SECONDS"), DEFAULT_NEGATIVE_TTL_SECONDS
-            ),
-            auth_cache_seconds=_int(env.get("AUTH_CACHE_SECONDS"), DEFAULT_AUTH_CACHE_SECONDS),
-            change_poll_seconds=_int(env.get("CHANGE_POLL_SECONDS"), DEFAULT_CHANGE_POLL_SECONDS),
-            redirect_max_age_seconds=_int(
-                env.get("REDIRECT_MAX_AGE_SECONDS"), DEFAULT_REDIRECT_MAX_AGE_SECONDS
-            ),
-        )
+        """Build settings from a mapping of environment strings (unset or empty: default)."""
+        values: dict[str, Any] = {}
+        for name, (env_name, parse) in _ENVIRONMENT.items():
+            raw = env.get(env_name)
+            if raw is not None and str(raw).strip() != "":
+                values[name] = parse(str(raw))
+        return cls(**values)
 
 
-ENV_KEYS = (
-    "CDN_BASE_URL",
-    "ALLOWED_ORIGINS",
-    "USER_AGENT",
-    "APPLE_MUSIC_API_URL",
-    "APPLE_MUSIC_DEVELOPER_TOKEN",
-    "DEEZER_API_URL",
-    "ITUNES_API_URL",
-    "TMDB_API_URL",
-    "TMDB_IMAGE_URL",
-    "TMDB_API_READ_TOKEN",
-    "FANART_API_URL",
-    "FANART_API_KEY",
-    "COVER_ART_ARCHIVE_URL",
-    "ALLOW_INSECURE_SOURCES",
-    "FETCH_TIMEOUT_MS",
-    "MAX_DOWNLOAD_BYTES",
-    "MAX_REDIRECTS",
-    "MAX_SOURCE_SIDE",
-    "MAX_SOURCE_MEGAPIXELS",
-    "NEGATIVE_TTL_SECONDS",
-    "AUTH_CACHE_SECONDS",
-    "CHANGE_POLL_SECONDS",
-    "REDIRECT_MAX_AGE_SECONDS",
-)
+# Settings field -> (environment name, parser). The one list of environment names.
+_ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "cdn_base_url": ("CDN_BASE_URL", _url),
+    "allowed_origins": ("ALLOWED_ORIGINS", _origins),
+    "user_agent": ("USER_AGENT", _text),
+    "apple_music_api_url": ("APPLE_MUSIC_API_URL", _url),
+    "apple_music_token": ("APPLE_MUSIC_DEVELOPER_TOKEN", _secret),
+    "deezer_api_url": ("DEEZER_API_URL", _url),
+    "itunes_api_url": ("ITUNES_API_URL", _url),
+    "tmdb_api_url": ("TMDB_API_URL", _url),
+    "tmdb_image_url": ("TMDB_IMAGE_URL", _url),
+    "tmdb_read_token": ("TMDB_API_READ_TOKEN", _secret),
+    "fanart_api_url": ("FANART_API_URL", _url),
+    "fanart_api_key": ("FANART_API_KEY", _secret),
+    "cover_art_archive_url": ("COVER_ART_ARCHIVE_URL", _url),
+    "allow_insecure_sources": ("ALLOW_INSECURE_SOURCES", _flag),
+    "fetch_timeout_ms": ("FETCH_TIMEOUT_MS", _int),
+    "max_download_bytes": ("MAX_DOWNLOAD_BYTES", _int),
+    "max_redirects": ("MAX_REDIRECTS", _int),
+    "max_source_side": ("MAX_SOURCE_SIDE", _int),
+    "max_source_megapixels": ("MAX_SOURCE_MEGAPIXELS", _int),
+    "negative_ttl_seconds": ("NEGATIVE_TTL_SECONDS", _int),
+    "auth_cache_seconds": ("AUTH_CACHE_SECONDS", _int),
+    "change_poll_seconds": ("CHANGE_POLL_SECONDS", _int),
+}
+assert set(_ENVIRONMENT) == {f.name for f in fields(Settings)}, "every setting has an env name"
+
+ENV_KEYS = tuple(env_name for env_name, _ in _ENVIRONMENT.values())
 """Environment names read by `Settings.from_env` (the edge copies these out of the JS env)."""

@@ -1,15 +1,34 @@
 """Plain request and response objects used by the app core.
 
-The edge (`platform/edge.py`) turns the runtime's request into a `Request` and a `Response`
-back into the runtime's; everything in between is ordinary Python, testable in CPython.
+The edge (`runtime/edge.py`) turns the runtime's request into a `Request` and a `Response`
+back into the runtime's; everything in between is ordinary Python, testable in CPython. A
+request's body is not read up front: `read_body` reads it (with a byte cap) only when the
+route that matched takes one, after authentication.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
+
+from rewind_images.errors import PayloadTooLarge
+
+# Reads the body, raising PayloadTooLarge past the given number of bytes.
+BodyReader = Callable[[int], Awaitable[bytes]]
+
+
+def bytes_reader(body: bytes) -> BodyReader:
+    """A BodyReader over bytes already in memory (tests, the in-process client)."""
+
+    async def read(max_bytes: int) -> bytes:
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"Request body over {max_bytes} bytes")
+        return body
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -20,8 +39,8 @@ class Request:
     path: str
     query: dict[str, list[str]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
     raw_query: str = ""
+    body_reader: BodyReader | None = None
 
     @classmethod
     def build(
@@ -30,7 +49,7 @@ class Request:
         raw_path: str,
         raw_query: str,
         headers: dict[str, str],
-        body: bytes = b"",
+        body: bytes | BodyReader = b"",
     ) -> Request:
         """Make a request from the URL's raw (still percent-encoded) path and query string."""
         return cls(
@@ -38,8 +57,8 @@ class Request:
             path=raw_path,
             query=parse_qs(raw_query, keep_blank_values=True),
             headers={k.lower(): v for k, v in headers.items()},
-            body=body,
             raw_query=raw_query,
+            body_reader=bytes_reader(body) if isinstance(body, bytes) else body,
         )
 
     def header(self, name: str) -> str | None:
@@ -54,6 +73,15 @@ class Request:
     def path_segments(self) -> list[str]:
         """The path split on '/', each segment percent-decoded (so '%2F' stays inside one)."""
         return [unquote(s) for s in self.path.split("/")[1:]]
+
+    async def read_body(self, max_bytes: int) -> bytes:
+        """The body, at most `max_bytes` (PayloadTooLarge beyond; a declared length first)."""
+        declared = self.header("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            raise PayloadTooLarge(f"Request body over {max_bytes} bytes")
+        if self.body_reader is None:
+            return b""
+        return await self.body_reader(max_bytes)
 
 
 @dataclass

@@ -12,7 +12,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-MAX_URL_LENGTH = 2048
+from rewind_images.rules import MAX_URL_LENGTH
+
 # A host must be plain ASCII labels (or a bracketed IPv6 literal). Anything else may be read
 # differently by the runtime's WHATWG URL parser than by urlsplit: '\\' counts as '/', '%2E'
 # and the ideographic full stops become '.', so a name that looks public here could reach a

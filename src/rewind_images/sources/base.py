@@ -8,17 +8,12 @@ and its siblings import nothing from the Worker runtime and run unchanged on CPy
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from rewind_images.config import Settings
-
-# MusicBrainz ids are UUIDs; anything else is a bad hint and must never reach a URL path.
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# TMDB ids are positive integers; the bound keeps absurd values out of upstream paths.
-_TMDB_ID_RE = re.compile(r"[1-9][0-9]{0,9}")
+from rewind_images.rules import TMDB_ID_RE, UUID_RE
 
 ACCEPT_JSON = "application/json"
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
@@ -107,7 +102,7 @@ def valid_mbid(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip().lower()
-    return value if _UUID_RE.fullmatch(value) else None
+    return value if UUID_RE.fullmatch(value) else None
 
 
 def valid_tmdb_id(value: str | None) -> str | None:
@@ -115,7 +110,7 @@ def valid_tmdb_id(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    return value if _TMDB_ID_RE.fullmatch(value) else None
+    return value if TMDB_ID_RE.fullmatch(value) else None
 
 
 def path_segment(value: str) -> str:

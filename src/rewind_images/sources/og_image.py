@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from rewind_images.config import Settings
+from rewind_images.rules import MAX_URL_LENGTH
 from rewind_images.sources.base import (
     ACCEPT_HTML,
     Candidate,
@@ -26,8 +27,6 @@ from rewind_images.sources.base import (
 )
 
 NAME = "og_image"
-# Longest article URL we will fetch; longer ones are not plausible bookmarks.
-MAX_ARTICLE_URL_LENGTH = 2048
 # Meta keys in order of preference, mapped to a priority (lower is better).
 _IMAGE_KEYS = {
     "og:image": 0,
@@ -128,7 +127,7 @@ def _normalise_url(raw: str, page_url: str, base_href: str | None) -> str | None
 
 def _article_url(query: SourceQuery) -> str | None:
     url = clean_hint(query.article_url)
-    if url is None or len(url) > MAX_ARTICLE_URL_LENGTH or not is_http_url(url):
+    if url is None or len(url) > MAX_URL_LENGTH or not is_http_url(url):
         return None
     return url
 

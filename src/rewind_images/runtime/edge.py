@@ -1,5 +1,9 @@
 """Adapts the runtime to the app: JS Request -> `http.Request`, `http.Response` -> JS Response,
-and the per-isolate `Context` built once from `env`."""
+and the per-isolate `Context` built once from `env`.
+
+Bindings, by what they are: `env.DB` is D1, `env.IMAGES` the R2 bucket (its name in the
+original service's configuration), `env.IMAGE_TRANSFORMS` the Images binding.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import js
-from pyodide.ffi import create_proxy, jsnull  # type: ignore[attr-defined]  # stub lags runtime
+from pyodide.ffi import JsException, create_proxy, jsnull  # type: ignore[attr-defined]
 
 from rewind_images.config import ENV_KEYS, Settings
 from rewind_images.context import Context
-from rewind_images.errors import PayloadTooLarge
-from rewind_images.http import Request, Response
-from rewind_images.platform.convert import js_bytes, js_object
-from rewind_images.platform.d1 import D1Database
-from rewind_images.platform.fetch import GuardedFetcher
-from rewind_images.platform.images import ImagesBinding
-from rewind_images.platform.r2 import R2Bucket
-
-# Request bodies (admin uploads) are read whole; this bounds them.
-MAX_REQUEST_BODY_BYTES = 20 * 1024 * 1024
+from rewind_images.errors import BadRequest, PayloadTooLarge
+from rewind_images.http import BodyReader, Request, Response
+from rewind_images.outbound import GuardedFetcher
+from rewind_images.runtime.d1_binding import D1Database
+from rewind_images.runtime.images_binding import ImagesBinding
+from rewind_images.runtime.js_convert import js_bytes, js_object
+from rewind_images.runtime.js_transport import JsTransport
+from rewind_images.runtime.r2_binding import R2Bucket
 
 _isolate_state: dict[str, Any] = {}
 
@@ -65,23 +67,47 @@ def build_context(env: Any, ctx: Any) -> Context:
             D1Database(env.DB),
             R2Bucket(env.IMAGES),
             ImagesBinding(env.IMAGE_TRANSFORMS),
-            GuardedFetcher(settings),
+            GuardedFetcher(settings, JsTransport()),
             {},
         )
-    settings, db, bucket, images, fetcher, state = shared
+    settings, db, bucket, transformer, fetcher, state = shared
     return Context(
         settings=settings,
         db=db,
         bucket=bucket,
-        images=images,
+        transformer=transformer,
         fetcher=fetcher,
         wait_until=_scheduler(ctx),
         state=state,
     )
 
 
-async def to_request(js_request: Any) -> Request:
-    """The runtime's request as an `http.Request` (body read only for methods that carry one)."""
+def _body_reader(js_request: Any) -> BodyReader:
+    """Reads the request body as a stream, stopping as soon as it passes the cap."""
+
+    async def read(max_bytes: int) -> bytes:
+        body = js_request.body
+        if body is None or body is jsnull:
+            return b""
+        reader = body.getReader()
+        data = bytearray()
+        try:
+            while True:
+                chunk = await reader.read()
+                if chunk.done:
+                    return bytes(data)
+                data += chunk.value.to_bytes()
+                if len(data) > max_bytes:
+                    await reader.cancel()
+                    raise PayloadTooLarge(f"Request body over {max_bytes} bytes")
+        except JsException as exc:
+            raise BadRequest("Request body could not be read") from exc
+
+    return read
+
+
+def to_request(js_request: Any) -> Request:
+    """The runtime's request as an `http.Request` (the body stays unread until a route asks)."""
     # The URL is absolute and already normalised by the runtime: split it by hand.
     url = str(js_request.url)
     path_start = url.index("/", url.index("//") + 2)
@@ -94,16 +120,7 @@ async def to_request(js_request: Any) -> Request:
         value = js_headers.get(name)
         if value is not None and value is not jsnull:
             headers[name] = str(value)
-    method = str(js_request.method)
-    body = b""
-    if method not in ("GET", "HEAD", "OPTIONS"):
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BODY_BYTES:
-            raise PayloadTooLarge(f"Request body over {MAX_REQUEST_BODY_BYTES} bytes")
-        body = bytes((await js_request.arrayBuffer()).to_bytes())
-        if len(body) > MAX_REQUEST_BODY_BYTES:
-            raise PayloadTooLarge(f"Request body over {MAX_REQUEST_BODY_BYTES} bytes")
-    return Request.build(method, path, query, headers, body)
+    return Request.build(str(js_request.method), path, query, headers, _body_reader(js_request))
 
 
 def to_js_response(response: Response) -> Any:

@@ -1,4 +1,4 @@
-"""The Images binding as the `ImageTransformer` protocol."""
+"""The Images binding as the `ImageTransformer` port."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 import js
 from pyodide.ffi import JsException
 
-from rewind_images.context import ImageInfo
-from rewind_images.platform import PlatformError
-from rewind_images.platform.convert import js_bytes, js_object, to_python
+from rewind_images.ports import ImageMeta
+from rewind_images.runtime import PlatformError
+from rewind_images.runtime.js_convert import js_bytes, js_object, to_python
 
 
 class ImagesError(PlatformError):
@@ -27,7 +27,7 @@ class ImagesBinding:
     def __init__(self, binding: Any) -> None:
         self._images = binding
 
-    async def info(self, data: bytes) -> ImageInfo:
+    async def info(self, data: bytes) -> ImageMeta:
         """Dimensions and format, read from the encoded bytes."""
         try:
             info = to_python(await self._images.info(_stream(data)))
@@ -35,7 +35,7 @@ class ImagesBinding:
             raise ImagesError(f"image info failed: {exc}") from exc
         if not isinstance(info, dict) or "width" not in info:
             raise ImagesError(f"image info without dimensions: {info!r}")
-        return ImageInfo(
+        return ImageMeta(
             width=int(info["width"]), height=int(info["height"]), format=str(info.get("format", ""))
         )
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from rewind_images.app import Route
 from rewind_images.config import SERVICE_VERSION
-from rewind_images.models import ErrorResponse
+from rewind_images.routing import Route
+from rewind_images.validation import ErrorResponse
 
 ERROR_DESCRIPTIONS = {
     400: "Bad request",
@@ -64,10 +64,6 @@ def _parameters(model: type[BaseModel], where: str, components: dict[str, Any]) 
     return params
 
 
-def _path(route: Route) -> str:
-    return "/" + "/".join(route.pattern)
-
-
 def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
     """The OpenAPI document of `routes`."""
     components: dict[str, Any] = {}
@@ -75,8 +71,6 @@ def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for route in routes:
         doc = route.doc
-        if doc is None:
-            continue
         operation: dict[str, Any] = {
             "tags": [doc.tag],
             "summary": doc.summary,
@@ -120,7 +114,7 @@ def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
             }
         operation["responses"] = responses
         operation["security"] = [] if route.access == "public" else [{"bearerAuth": []}]
-        paths.setdefault(_path(route), {})[route.method.lower()] = operation
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {

@@ -14,35 +14,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rewind_images.config import (
+    KEY_CACHE_MAX_ENTRIES,
+    MAX_TOKEN_LENGTH,
+    RATE_WINDOW_MS,
+    USAGE_FLUSH_INTERVAL_MS,
+)
 from rewind_images.context import Context, isolate_object
 from rewind_images.errors import Forbidden, TooManyRequests, Unauthorized
 from rewind_images.http import Request
-from rewind_images.keys import hash_token
-from rewind_images.timestamps import iso_from_ms, parse_timestamp_ms
-
-MAX_TOKEN_LENGTH = 256
-KEY_CACHE_MAX_ENTRIES = 10_000
-USAGE_FLUSH_INTERVAL_MS = 60_000
-RATE_WINDOW_MS = 60_000
-
-
-KEY_QUERY = (
-    "SELECT id, scope, rate_limit_rpm, expires_at, is_active FROM api_keys WHERE key_hash = ?"
-)
-USAGE_UPDATE = (
-    "UPDATE api_keys SET request_count = request_count + ?, last_used_at = ? WHERE id = ?"
-)
-
-
-@dataclass(frozen=True)
-class KeyRecord:
-    """The parts of an `api_keys` row that auth needs."""
-
-    id: int
-    scope: str
-    rate_limit_rpm: int
-    expires_at_ms: int | None
-    is_active: bool
+from rewind_images.keys import key_store
+from rewind_images.keys.key_material import hash_token
+from rewind_images.keys.key_store import KeyRecord
+from rewind_images.timestamps import iso_from_ms
 
 
 @dataclass
@@ -92,16 +76,7 @@ async def _lookup(ctx: Context, state: AuthState, key_hash: str, now: int) -> Ke
     cached = state.keys.get(key_hash)
     if cached is not None and now - cached[1] < ctx.settings.auth_cache_seconds * 1000:
         return cached[0]
-    row = await ctx.db.first(KEY_QUERY, key_hash)
-    record = None
-    if row is not None:
-        record = KeyRecord(
-            id=int(row["id"]),
-            scope=str(row["scope"]),
-            rate_limit_rpm=int(row["rate_limit_rpm"]),
-            expires_at_ms=parse_timestamp_ms(row["expires_at"]),
-            is_active=bool(row["is_active"]),
-        )
+    record = await key_store.key_by_hash(ctx.db, key_hash)
     if len(state.keys) >= KEY_CACHE_MAX_ENTRIES:
         state.keys.clear()  # bounded memory under a flood of random tokens
     state.keys[key_hash] = (record, now)
@@ -135,7 +110,7 @@ def _count_usage(ctx: Context, state: AuthState, key_id: int, now: int) -> None:
     if not first_use and now - usage.flushed_ms < USAGE_FLUSH_INTERVAL_MS:
         return
     pending, usage.pending, usage.flushed_ms = usage.pending, 0, now
-    ctx.wait_until(ctx.db.run(USAGE_UPDATE, pending, iso_from_ms(now), key_id))
+    ctx.wait_until(key_store.add_usage(ctx.db, key_id, pending, iso_from_ms(now)))
 
 
 def auth_state(ctx: Context) -> AuthState:
@@ -143,7 +118,7 @@ def auth_state(ctx: Context) -> AuthState:
     return isolate_object(ctx, "auth", AuthState)
 
 
-async def authenticate(request: Request, ctx: Context, *, admin: bool) -> ApiKey:
+async def authenticate(request: Request, ctx: Context, admin: bool) -> ApiKey:
     """Check the request's key, scope and rate limit; count its use. Raises 401/403/429."""
     token = bearer_token(request.header("authorization"))
     if token is None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 SCOPE_PREFIXES = {"read": "rw_live_", "admin": "rw_admin_"}
 STORED_PREFIX_LENGTH = 10
 HINT_LENGTH = 4
+# Random bytes in a minted key (urlsafe base64 of them follows the scope prefix).
+KEY_RANDOM_BYTES = 24
 
 
 @dataclass(frozen=True)

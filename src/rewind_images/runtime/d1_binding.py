@@ -1,4 +1,4 @@
-"""D1 as the `Database` protocol: rows come back as plain dicts, NULL as None."""
+"""D1 as the `Database` port: rows come back as plain dicts, NULL as None."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 from pyodide.ffi import JsException
 
-from rewind_images.context import Row, SqlParam
-from rewind_images.platform import PlatformError
-from rewind_images.platform.convert import sql_param, to_python
+from rewind_images.ports import Row, SqlParam
+from rewind_images.runtime import PlatformError
+from rewind_images.runtime.js_convert import sql_param, to_python
 
 
 class D1Error(PlatformError):

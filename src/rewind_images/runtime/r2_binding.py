@@ -1,4 +1,4 @@
-"""R2 as the `Bucket` protocol."""
+"""R2 as the `Bucket` port."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 from pyodide.ffi import JsException, jsnull, to_js  # type: ignore[attr-defined]  # stub lags runtime
 
-from rewind_images.context import StoredObject
-from rewind_images.platform import PlatformError
-from rewind_images.platform.convert import js_bytes, js_object, to_python
+from rewind_images.ports import StoredObject
+from rewind_images.runtime import PlatformError
+from rewind_images.runtime.js_convert import js_bytes, js_object, to_python
 
 
 class R2Error(PlatformError):

@@ -1,1 +1,0 @@
-"""Route handlers: each takes (request, context, path params, key) and returns a Response."""

@@ -1,0 +1,214 @@
+"""Request and response models of the image routes (validation and OpenAPI)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field, validator
+
+from rewind_images.images.variants import SIZE_NAMES, Size
+from rewind_images.rules import (
+    ENTITY_ID_PATTERN,
+    MAX_ENTITY_ID_LENGTH,
+    MAX_HINT_LENGTH,
+    MAX_REANALYZE_BATCH_SIZE,
+    MAX_ROW_ID,
+    MAX_URL_LENGTH,
+    TEXT_PATTERN,
+    TMDB_ID_PATTERN,
+    URL_PATTERN,
+    UUID_PATTERN,
+)
+from rewind_images.validation import ApiModel, check_text
+
+__all__ = ["Size"]
+
+
+class Domain(StrEnum):
+    """Top-level data domains that have images."""
+
+    listening = "listening"
+    watching = "watching"
+    collecting = "collecting"
+    reading = "reading"
+
+
+class EntityType(StrEnum):
+    """Kinds of entities that have images."""
+
+    albums = "albums"
+    artists = "artists"
+    movies = "movies"
+    shows = "shows"
+    releases = "releases"
+    articles = "articles"
+
+
+PATH_MESSAGES = {
+    "domain": "Invalid domain: {value}",
+    "entity_type": "Invalid entity type: {value}",
+    "size": "Invalid size: {value}. Valid sizes: " + ", ".join(SIZE_NAMES),
+    "entity_id": "Invalid entity id",
+}
+
+
+def _entity_id(value: str) -> str:
+    check_text(value, "entity id")
+    # '/' would add key segments, '.'/'..' would be collapsed by URL normalisation.
+    if "/" in value or "\\" in value or value in (".", ".."):
+        raise ValueError("entity id may not contain '/' or '\\' or be '.' or '..'")
+    return value
+
+
+class EntityPath(ApiModel):
+    """Path parameters naming one entity."""
+
+    messages: ClassVar[dict[str, str]] = PATH_MESSAGES
+
+    domain: Domain
+    entity_type: EntityType
+    entity_id: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_ENTITY_ID_LENGTH,
+        regex=ENTITY_ID_PATTERN,
+        example="album-123",
+        description="Not '.' or '..'.",
+    )
+
+    _entity_id = validator("entity_id", allow_reuse=True)(_entity_id)
+
+    @property
+    def entity(self) -> tuple[str, str, str]:
+        """(domain, entity_type, entity_id) as plain strings."""
+        return (self.domain.value, self.entity_type.value, self.entity_id)
+
+
+class ImagePath(EntityPath):
+    """Path parameters of GET /v1/images/{domain}/{entity_type}/{entity_id}/{size}."""
+
+    size: Size
+
+
+class ImageQuery(ApiModel):
+    """Search hints for the sources (used on a miss; ignored on a hit)."""
+
+    artist_name: str | None = Field(
+        None, min_length=1, max_length=MAX_HINT_LENGTH, regex=TEXT_PATTERN, example="Radiohead"
+    )
+    album_name: str | None = Field(
+        None, min_length=1, max_length=MAX_HINT_LENGTH, regex=TEXT_PATTERN, example="OK Computer"
+    )
+    mbid: str | None = Field(
+        None, regex=UUID_PATTERN, example="a1b2c3d4-0000-4000-8000-000000000000"
+    )
+    tmdb_id: str | None = Field(None, regex=TMDB_ID_PATTERN, example="12345")
+    article_url: str | None = Field(
+        None,
+        max_length=MAX_URL_LENGTH,
+        regex=URL_PATTERN,
+        description="Extension: the article page whose og:image to use (reading/articles).",
+    )
+
+    @validator("artist_name", "album_name", "mbid", "tmdb_id", "article_url")
+    def _no_control(cls, value: str | None) -> str | None:  # noqa: N805 - pydantic validator
+        return check_text(value, "value")
+
+    def hints(self) -> dict[str, str]:
+        """The hints given (None ones left out)."""
+        return {k: v for k, v in self.dict().items() if v is not None}
+
+    class Config:
+        # Unknown parameters (cache busters, tracking) are ignored, as most APIs do.
+        extra = "ignore"
+
+
+class CandidateInfo(ApiModel):
+    """One image a source offers."""
+
+    source: str
+    url: str
+    width: int | None
+    height: int | None
+
+
+class SourceFailure(ApiModel):
+    """A source that could not be asked."""
+
+    source: str
+    error: str
+
+
+class CurrentImage(ApiModel):
+    """The entity's current record, as far as alternatives are concerned."""
+
+    source: str
+    source_url: str | None
+    is_override: bool
+    image_version: int
+
+
+class Alternatives(ApiModel):
+    """Answer of GET /v1/admin/images/.../alternatives."""
+
+    candidates: list[CandidateInfo]
+    failures: list[SourceFailure]
+    current: CurrentImage | None
+
+
+class OverrideRequest(ApiModel):
+    """JSON body of PUT /v1/admin/images/... (or send multipart/form-data with `image`)."""
+
+    source_url: str = Field(..., max_length=MAX_URL_LENGTH, regex=URL_PATTERN)
+
+    class Config:
+        extra = "forbid"
+
+
+class ImageRecordInfo(ApiModel):
+    """An image record as the admin routes report it."""
+
+    domain: str
+    entity_type: str
+    entity_id: str
+    has_image: bool
+    r2_key: str
+    source: str
+    source_url: str | None
+    width: int | None
+    height: int | None
+    thumbhash: str | None
+    dominant_color: str | None
+    accent_color: str | None
+    is_override: bool
+    image_version: int
+
+
+class Deleted(ApiModel):
+    """Answer of DELETE /v1/admin/images/...."""
+
+    deleted: bool
+    removed_objects: list[str]
+
+
+class ReanalyzeRequest(ApiModel):
+    """Body of POST /v1/admin/images/reanalyze."""
+
+    batch_size: int = Field(10, ge=1, le=MAX_REANALYZE_BATCH_SIZE)
+    all: bool = Field(False, description="Every image row, not only rows missing a ThumbHash.")
+    cursor: int = Field(
+        0, ge=0, le=MAX_ROW_ID, description="Continue after this row id (from next_cursor)."
+    )
+
+    class Config:
+        extra = "forbid"
+
+
+class ReanalyzeResult(ApiModel):
+    """Answer of POST /v1/admin/images/reanalyze; loop while `remaining` > 0."""
+
+    updated: int
+    failed: int
+    remaining: int
+    next_cursor: int

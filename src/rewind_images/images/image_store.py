@@ -1,0 +1,323 @@
+"""Every SQL statement of the image feature: the `images` table, the `image_claims` that
+serialise writers of one entity, and the `image_changes` log that keeps isolate caches fresh.
+
+Writes of an entity's row happen only while the writer holds the entity's claim: each write
+statement checks the claim token in the same statement, so a writer whose lease was taken over
+changes nothing (and is told so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rewind_images.ports import Database, Row, SqlParam
+
+Entity = tuple[str, str, str]
+NO_IMAGE_SOURCE = "none"
+
+_RECORD_COLUMNS = (
+    "r2_key, source, source_url, width, height, thumbhash, dominant_color, accent_color,"
+    " is_override, image_version, created_at, checked_at, search_hints"
+)
+_ENTITY = "domain = ? AND entity_type = ? AND entity_id = ?"
+SELECT_IMAGE = f"SELECT {_RECORD_COLUMNS} FROM images WHERE {_ENTITY}"
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One `images` row. `r2_key == ''` records that no source had an image."""
+
+    r2_key: str
+    source: str
+    source_url: str | None
+    width: int | None
+    height: int | None
+    thumbhash: str | None
+    dominant_color: str | None
+    accent_color: str | None
+    is_override: bool
+    image_version: int
+    created_at: str
+    checked_at: str | None
+    search_hints: str | None
+
+    @property
+    def has_image(self) -> bool:
+        """False for a recorded "no image" result."""
+        return bool(self.r2_key)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ImageRecord:
+        """Build from a D1 row dict."""
+        return cls(
+            r2_key=str(row.get("r2_key") or ""),
+            source=str(row.get("source") or ""),
+            source_url=row.get("source_url"),
+            width=row.get("width"),
+            height=row.get("height"),
+            thumbhash=row.get("thumbhash"),
+            dominant_color=row.get("dominant_color"),
+            accent_color=row.get("accent_color"),
+            is_override=bool(row.get("is_override")),
+            image_version=int(row.get("image_version") or 1),
+            created_at=str(row.get("created_at") or ""),
+            checked_at=row.get("checked_at"),
+            search_hints=row.get("search_hints"),
+        )
+
+
+@dataclass(frozen=True)
+class NewImage:
+    """What a pipeline run (or an override) learned about an entity's image."""
+
+    r2_key: str
+    source: str
+    source_url: str | None
+    width: int | None
+    height: int | None
+    thumbhash: str | None
+    dominant_color: str | None
+    accent_color: str | None
+    search_hints: str | None
+
+    @classmethod
+    def nothing(cls, search_hints: str | None = None) -> NewImage:
+        """The record of "no source has an image" (empty key, source 'none')."""
+        return cls("", NO_IMAGE_SOURCE, None, None, None, None, None, None, search_hints)
+
+
+async def get_image(db: Database, entity: Entity) -> ImageRecord | None:
+    """The record of an entity, or None."""
+    row = await db.first(SELECT_IMAGE, *entity)
+    return None if row is None else ImageRecord.from_row(row)
+
+
+# --- claims ---------------------------------------------------------------------------------
+
+CLAIM = (
+    "INSERT INTO image_claims (domain, entity_type, entity_id, token, expires_at)"
+    " VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET"
+    " token = excluded.token, expires_at = excluded.expires_at"
+    " WHERE image_claims.expires_at < ?"
+    " RETURNING token"
+)
+RELEASE = f"DELETE FROM image_claims WHERE {_ENTITY} AND token = ?"
+CLAIM_EXISTS = f"SELECT token FROM image_claims WHERE {_ENTITY}"
+# The condition every row write carries: the writer still holds the entity's claim.
+_CLAIM_HELD = f"EXISTS (SELECT 1 FROM image_claims WHERE {_ENTITY} AND token = ?)"
+
+
+async def claim(db: Database, entity: Entity, token: str, now_ms: int, lease_ms: int) -> bool:
+    """Take the entity's claim (new, or expired); True when this caller holds it."""
+    rows = await db.all(CLAIM, *entity, token, now_ms + lease_ms, now_ms)
+    return bool(rows) and rows[0].get("token") == token
+
+
+async def claim_held(db: Database, entity: Entity) -> bool:
+    """Whether someone holds the entity's claim."""
+    return await db.first(CLAIM_EXISTS, *entity) is not None
+
+
+async def claim_is(db: Database, entity: Entity, token: str) -> bool:
+    """Whether the entity's claim is still `token`."""
+    row = await db.first(CLAIM_EXISTS, *entity)
+    return row is not None and row.get("token") == token
+
+
+async def release(db: Database, entity: Entity, token: str) -> None:
+    """Give the claim up (only if still ours)."""
+    await db.run(RELEASE, *entity, token)
+
+
+# --- row writes (each under the claim) --------------------------------------------------------
+
+_IMAGE_COLUMNS = (
+    "domain, entity_type, entity_id, r2_key, source, source_url, width, height, thumbhash,"
+    " dominant_color, accent_color, search_hints"
+)
+_SET_IMAGE = (
+    " r2_key = excluded.r2_key, source = excluded.source, source_url = excluded.source_url,"
+    " width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash,"
+    " dominant_color = excluded.dominant_color, accent_color = excluded.accent_color,"
+    " checked_at = excluded.checked_at, image_version = images.image_version + 1"
+)
+# Insert, or replace a pipeline row (never an override: `is_override = 0` guards the update).
+# A replaced row gets a new version, so URLs of the old bytes are never reused.
+UPSERT_PIPELINE_IMAGE = (
+    f"INSERT INTO images ({_IMAGE_COLUMNS}, created_at, checked_at)"
+    f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {_CLAIM_HELD}"
+    f" ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET{_SET_IMAGE},"
+    " search_hints = excluded.search_hints"
+    " WHERE images.is_override = 0"
+    " RETURNING image_version"
+)
+# An override (or a revert to the sources) always takes the row and bumps its version, so the
+# next redirect points at a URL no cache has seen.
+UPSERT_ADMIN_IMAGE = (
+    f"INSERT INTO images ({_IMAGE_COLUMNS}, is_override, override_at, created_at, checked_at)"
+    f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {_CLAIM_HELD}"
+    f" ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET{_SET_IMAGE},"
+    " search_hints = COALESCE(excluded.search_hints, images.search_hints),"
+    " is_override = excluded.is_override, override_at = excluded.override_at"
+    " RETURNING image_version"
+)
+DELETE_IMAGE = f"DELETE FROM images WHERE {_ENTITY} AND {_CLAIM_HELD}"
+
+
+def _image_values(entity: Entity, image: NewImage) -> tuple[SqlParam, ...]:
+    return (
+        *entity,
+        image.r2_key,
+        image.source,
+        image.source_url,
+        image.width,
+        image.height,
+        image.thumbhash,
+        image.dominant_color,
+        image.accent_color,
+        image.search_hints,
+    )
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """A row write: whether it changed the row, and the row as stored afterwards."""
+
+    written: bool
+    record: ImageRecord | None
+
+
+def _result(results: list[list[Row]]) -> WriteResult:
+    """From a batch of (upsert RETURNING, ..., SELECT_IMAGE)."""
+    rows = results[-1]
+    return WriteResult(bool(results[0]), ImageRecord.from_row(rows[0]) if rows else None)
+
+
+async def write_pipeline_image(
+    db: Database, entity: Entity, token: str, image: NewImage, now_iso: str
+) -> WriteResult:
+    """Upsert a pipeline row and release the claim, in one transaction. Not written when an
+    override holds the row or the claim is no longer ours."""
+    values = (*_image_values(entity, image), now_iso, now_iso, *entity, token)
+    results = await db.batch(
+        [
+            (UPSERT_PIPELINE_IMAGE, values),
+            (RELEASE, (*entity, token)),
+            (SELECT_IMAGE, entity),
+        ]
+    )
+    return _result(results)
+
+
+async def write_admin_image(
+    db: Database, entity: Entity, token: str, image: NewImage, *, is_override: bool, now_iso: str
+) -> WriteResult:
+    """Insert or replace the row for an override or a revert, under the claim `token`."""
+    values = (
+        *_image_values(entity, image),
+        1 if is_override else 0,
+        now_iso if is_override else None,
+        now_iso,
+        now_iso,
+        *entity,
+        token,
+    )
+    return _result(await db.batch([(UPSERT_ADMIN_IMAGE, values), (SELECT_IMAGE, entity)]))
+
+
+async def delete_image(db: Database, entity: Entity, token: str) -> bool:
+    """Remove an entity's row under the claim `token`; whether there was one."""
+    return await db.run(DELETE_IMAGE, *entity, *entity, token) > 0
+
+
+# --- re-analysis ------------------------------------------------------------------------------
+
+_REANALYZE_WHERE = "r2_key != '' AND id > ?"
+_MISSING_ONLY = " AND thumbhash IS NULL"
+_REANALYZE_ROWS = (
+    "SELECT id, domain, entity_type, entity_id, r2_key FROM images WHERE {where}"
+    " ORDER BY id LIMIT ?"
+)
+_REANALYZE_LEFT = "SELECT count(*) AS n FROM images WHERE {where}"
+UPDATE_ANALYSIS = (
+    "UPDATE images SET thumbhash = ?, dominant_color = ?, accent_color = ?"
+    " WHERE id = ? AND r2_key = ?"
+)
+
+
+@dataclass(frozen=True)
+class StoredImageRow:
+    """A row to re-analyse."""
+
+    id: int
+    entity: Entity
+    r2_key: str
+
+
+async def rows_to_reanalyze(
+    db: Database, *, after_id: int, limit: int, every_row: bool
+) -> list[StoredImageRow]:
+    """Image rows after `after_id` (all, or only those without a ThumbHash), by id."""
+    where = _REANALYZE_WHERE + ("" if every_row else _MISSING_ONLY)
+    rows = await db.all(_REANALYZE_ROWS.format(where=where), after_id, limit)
+    return [
+        StoredImageRow(
+            int(r["id"]),
+            (str(r["domain"]), str(r["entity_type"]), str(r["entity_id"])),
+            str(r["r2_key"]),
+        )
+        for r in rows
+    ]
+
+
+async def count_to_reanalyze(db: Database, *, after_id: int, every_row: bool) -> int:
+    """How many rows `rows_to_reanalyze` has left after `after_id`."""
+    where = _REANALYZE_WHERE + ("" if every_row else _MISSING_ONLY)
+    row = await db.first(_REANALYZE_LEFT.format(where=where), after_id)
+    return int((row or {}).get("n") or 0)
+
+
+async def update_analysis(
+    db: Database, row: StoredImageRow, thumbhash: str, dominant: str | None, accent: str | None
+) -> bool:
+    """Store new analysis results, only if the row still names the same object."""
+    return await db.run(UPDATE_ANALYSIS, thumbhash, dominant, accent, row.id, row.r2_key) > 0
+
+
+# --- the change log ---------------------------------------------------------------------------
+
+LATEST_CHANGE = "SELECT coalesce(max(id), 0) AS id FROM image_changes"
+CHANGES_SINCE = (
+    "SELECT id, domain, entity_type, entity_id FROM image_changes WHERE id > ? ORDER BY id LIMIT ?"
+)
+PRUNE_CHANGES = "DELETE FROM image_changes WHERE changed_ms < ?"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One logged change of an entity's row."""
+
+    id: int
+    entity: Entity
+
+
+async def latest_change_id(db: Database) -> int:
+    """The newest change log id (0 when empty)."""
+    row = await db.first(LATEST_CHANGE)
+    return int((row or {}).get("id") or 0)
+
+
+async def changes_since(db: Database, after_id: int, limit: int) -> list[Change]:
+    """Logged changes after `after_id`, oldest first, at most `limit`."""
+    rows = await db.all(CHANGES_SINCE, after_id, limit)
+    return [
+        Change(int(r["id"]), (str(r["domain"]), str(r["entity_type"]), str(r["entity_id"])))
+        for r in rows
+    ]
+
+
+async def prune_changes(db: Database, older_than_ms: int) -> None:
+    """Drop log rows older than a moment."""
+    await db.run(PRUNE_CHANGES, older_than_ms)

@@ -1,0 +1,91 @@
+"""The storage rule, in one place: R2 and D1 never disagree.
+
+- An object is written before the row that names it, and only while its writer holds the
+  entity's claim (checked just before the write).
+- When that row cannot be written (an error, an override in the way, a lost claim), the new
+  object is removed again unless a row names it.
+- An object is deleted only once no row names it: the entity's previous object after the row
+  moved to another key, or all of its objects after the row is gone.
+
+Every caller (the pipeline, override, revert, delete, re-analysis) holds the claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from rewind_images.context import Context
+from rewind_images.images import image_store
+from rewind_images.images.image_store import Entity, NewImage, WriteResult
+from rewind_images.images.search import Found
+from rewind_images.images.variants import every_object_key, object_key
+from rewind_images.imaging.sniff import EXTENSIONS
+
+ORIGINAL_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+RowWrite = Callable[[NewImage], Awaitable[WriteResult]]
+
+
+def describe(entity: Entity, found: Found | None, hints: str | None) -> NewImage:
+    """The row for an accepted candidate (or "no image" when there is none)."""
+    if found is None:
+        return NewImage.nothing(hints)
+    return NewImage(
+        r2_key=object_key(entity, EXTENSIONS[found.content_type]),
+        source=found.candidate.source,
+        source_url=found.candidate.url,
+        width=found.width,
+        height=found.height,
+        thumbhash=found.analysis.thumbhash,
+        dominant_color=found.analysis.dominant,
+        accent_color=found.analysis.accent,
+        search_hints=hints,
+    )
+
+
+async def save(
+    ctx: Context,
+    entity: Entity,
+    token: str,
+    found: Found | None,
+    image: NewImage,
+    write: RowWrite,
+    *,
+    previous_key: str,
+) -> WriteResult:
+    """Store `found`'s bytes under `image.r2_key` (when there are any), then write the row with
+    `write`, keeping the rule above. `previous_key` is the key the row named before ('' none)."""
+    new_key = image.r2_key if found is not None else ""
+    if found is not None and new_key:
+        if not await image_store.claim_is(ctx.db, entity, token):
+            return WriteResult(False, await image_store.get_image(ctx.db, entity))
+        await ctx.bucket.put(
+            new_key,
+            found.body,
+            content_type=found.content_type,
+            cache_control=ORIGINAL_CACHE_CONTROL,
+            custom_metadata={
+                "x-source": image.source,
+                "x-source-url": image.source_url or "",
+                "x-dimensions": f"{image.width}x{image.height}",
+            },
+        )
+    try:
+        result = await write(image)
+    except Exception:
+        if new_key and new_key != previous_key:
+            await ctx.bucket.delete([new_key])  # no object without its row
+        raise
+    stored_key = result.record.r2_key if result.record is not None else ""
+    if new_key and new_key != stored_key:
+        await ctx.bucket.delete([new_key])  # another row won; ours must not linger
+    if result.written and previous_key and previous_key != stored_key:
+        await ctx.bucket.delete([previous_key])  # the old extension's object
+    return result
+
+
+async def remove_objects(ctx: Context, entity: Entity) -> list[str]:
+    """Delete every object of an entity whose row is gone; the keys that were there."""
+    present = [key for key in every_object_key(entity) if await ctx.bucket.exists(key)]
+    await ctx.bucket.delete(present)
+    return present

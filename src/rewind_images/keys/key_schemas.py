@@ -1,0 +1,120 @@
+"""Request and response models of the key routes (validation and OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field, validator
+
+from rewind_images.config import DEFAULT_PAGE_LIMIT, DEFAULT_RATE_LIMIT_RPM
+from rewind_images.rules import (
+    MAX_KEY_NAME_LENGTH,
+    MAX_PAGE_LIMIT,
+    MAX_RATE_LIMIT_RPM,
+    MAX_ROW_ID,
+    TEXT_PATTERN,
+)
+from rewind_images.timestamps import iso_from_datetime
+from rewind_images.validation import ApiModel, check_text
+
+
+class KeyScope(StrEnum):
+    """What a key may do: read = GET endpoints, admin = everything."""
+
+    read = "read"
+    admin = "admin"
+
+
+class KeyCreate(ApiModel):
+    """Body of POST /v1/admin/keys."""
+
+    name: str = Field(
+        ..., min_length=1, max_length=MAX_KEY_NAME_LENGTH, regex=TEXT_PATTERN, example="my app"
+    )
+    scope: KeyScope = KeyScope.read
+    rate_limit_rpm: int = Field(DEFAULT_RATE_LIMIT_RPM, ge=1, le=MAX_RATE_LIMIT_RPM)
+    expires_at: datetime | None = Field(
+        None, description="Time after which the key stops working (RFC 3339)."
+    )
+
+    @validator("rate_limit_rpm", pre=True)
+    def _whole_number(cls, value: object) -> object:  # noqa: N805 - pydantic validator
+        # pydantic 1 would take true, 1.9 or "60" as numbers; JSON's 60.0 is a whole number.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError("must be a whole number")
+        if isinstance(value, float) and not value.is_integer():
+            raise TypeError("must be a whole number")
+        return int(value)
+
+    @validator("name")
+    def _name(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        check_text(value, "name")
+        return value
+
+    @validator("expires_at")
+    def _utc(cls, value: datetime | None) -> datetime | None:  # noqa: N805 - pydantic validator
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    def expires_at_text(self) -> str | None:
+        """`expires_at` as stored in D1 (ISO-8601 UTC with milliseconds and Z)."""
+        return None if self.expires_at is None else iso_from_datetime(self.expires_at)
+
+    class Config:
+        extra = "forbid"
+
+
+class KeyInfo(ApiModel):
+    """A key as listed: never the raw key, only its prefix and last four characters."""
+
+    id: int
+    name: str
+    scope: KeyScope
+    key_prefix: str
+    key_hint: str
+    rate_limit_rpm: int
+    request_count: int
+    last_used_at: str | None
+    expires_at: str | None
+    is_active: bool
+    created_at: str
+
+
+class KeyCreated(KeyInfo):
+    """Answer of POST /v1/admin/keys: the raw key, shown this once."""
+
+    key: str
+
+
+class Pagination(ApiModel):
+    """The API's page-based pagination block."""
+
+    page: int
+    limit: int
+    total: int
+    total_pages: int
+
+
+class KeyList(ApiModel):
+    """Answer of GET /v1/admin/keys."""
+
+    data: list[KeyInfo]
+    pagination: Pagination
+
+
+class PageQuery(ApiModel):
+    """?page=&limit= of list endpoints."""
+
+    page: int = Field(1, ge=1, le=1_000_000)
+    limit: int = Field(DEFAULT_PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT)
+
+
+class KeyIdPath(ApiModel):
+    """Path parameter of key routes."""
+
+    messages: ClassVar[dict[str, str]] = {"key_id": "Invalid key id: {value}"}
+
+    key_id: int = Field(..., ge=1, le=MAX_ROW_ID)

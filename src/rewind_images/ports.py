@@ -1,0 +1,188 @@
+"""The ports: what the service needs from the platform, as Protocols.
+
+The core imports only these; the runtime adapters (`rewind_images.runtime`) implement them over
+the Workers bindings, and the tests' in-process doubles implement them over sqlite3, a dict and
+Pillow. Outbound HTTP is split like httpx's client and transport: the guard
+(`rewind_images.outbound.GuardedFetcher`) is pure and sends each hop through a `Transport`.
+
+Failures of a port are `DependencyError`s (a binding failed: 503), except outbound fetches,
+which raise the `FetchError` hierarchy below (an upstream failed: the caller decides).
+
+    FetchError
+    ├── FetchBlocked        the URL (or a redirect target) is not allowed
+    ├── FetchTimeout        the call did not finish before its deadline
+    ├── FetchTooLarge       the body is over the byte cap
+    ├── TooManyRedirects    more redirects than allowed, or a loop
+    ├── FetchNetworkError   the connection failed
+    └── FetchStatusError    the upstream answered an error status (`.status`)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Row = dict[str, Any]
+SqlParam = str | int | float | bytes | None
+Statement = tuple[str, Sequence[SqlParam]]
+
+
+class Database(Protocol):
+    """A SQL database (D1)."""
+
+    async def first(self, sql: str, *params: SqlParam) -> Row | None:
+        """The first row, or None."""
+        ...
+
+    async def all(self, sql: str, *params: SqlParam) -> list[Row]:
+        """All rows."""
+        ...
+
+    async def run(self, sql: str, *params: SqlParam) -> int:
+        """Execute a statement; return the number of changed rows."""
+        ...
+
+    async def batch(self, statements: Sequence[Statement]) -> list[list[Row]]:
+        """Execute statements in one transaction; return each statement's rows."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """An object read from the bucket."""
+
+    body: bytes
+    content_type: str | None
+    custom_metadata: dict[str, str]
+
+
+class Bucket(Protocol):
+    """An object store (R2)."""
+
+    async def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        custom_metadata: dict[str, str],
+    ) -> None:
+        """Store an object."""
+        ...
+
+    async def get(self, key: str) -> StoredObject | None:
+        """Read an object, or None."""
+        ...
+
+    async def exists(self, key: str) -> bool:
+        """Whether an object exists."""
+        ...
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        """Delete objects (missing ones are ignored)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ImageMeta:
+    """What the image transformer says about an encoded image."""
+
+    width: int
+    height: int
+    format: str
+
+
+class ImageTransformer(Protocol):
+    """Image decoding and resizing (the Images binding)."""
+
+    async def info(self, data: bytes) -> ImageMeta:
+        """Dimensions and format of an encoded image."""
+        ...
+
+    async def to_png(self, data: bytes, max_side: int) -> bytes:
+        """Shrink to fit in max_side x max_side (aspect ratio kept), encoded as PNG."""
+        ...
+
+
+@dataclass(frozen=True)
+class FetchedBody:
+    """A body downloaded through the guarded fetch; `url` is the final URL after redirects."""
+
+    url: str
+    status: int
+    content_type: str | None
+    body: bytes
+
+
+class Fetcher(Protocol):
+    """Outbound HTTP through the guard (scheme, host, redirects, timeouts, byte cap)."""
+
+    async def get(
+        self, url: str, *, headers: dict[str, str], max_bytes: int | None = None
+    ) -> FetchedBody:
+        """GET a URL; raise a `FetchError` on failure (404 is `FetchStatusError(404)`)."""
+        ...
+
+
+class TransportResponse(Protocol):
+    """One HTTP response as a transport delivers it: status, headers, a body read in chunks."""
+
+    status: int
+
+    def header(self, name: str) -> str | None:
+        """A response header (case-insensitive), or None."""
+        ...
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body, piece by piece."""
+        ...
+
+    async def close(self) -> None:
+        """Stop reading and release the connection."""
+        ...
+
+
+class Transport(Protocol):
+    """Sends one GET without following redirects (the guard follows them)."""
+
+    def normalise(self, url: str) -> str:
+        """The URL as the transport itself will parse and send it (checked again by the guard)."""
+        ...
+
+    async def send(self, url: str, headers: dict[str, str], timeout_ms: int) -> TransportResponse:
+        """Send the request; raise `FetchNetworkError` when the connection fails."""
+        ...
+
+
+class FetchError(Exception):
+    """An upstream call failed; the message says how (internal detail, never shown)."""
+
+
+class FetchBlocked(FetchError):
+    """The URL (or a redirect target) is not allowed."""
+
+
+class FetchTimeout(FetchError):
+    """The call did not finish before its deadline."""
+
+
+class FetchTooLarge(FetchError):
+    """The body is over the byte cap."""
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than allowed (or a loop)."""
+
+
+class FetchNetworkError(FetchError):
+    """The connection failed."""
+
+
+class FetchStatusError(FetchError):
+    """The upstream answered with an error status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status

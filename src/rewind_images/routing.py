@@ -1,0 +1,221 @@
+"""Routing: match a route, authenticate once, validate its inputs, run its handler, and turn
+every error into the `{"error", "status"}` envelope.
+
+A route declares its inputs in its `Operation` (path, query and body models, or an upload
+field); `dispatch` validates them with those models and hands the handler a typed `Call`, so
+handlers never parse their input again, and the same models document the route in the OpenAPI.
+The body is read only for a route that takes one, after authentication, with a byte cap.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from rewind_images import cors
+from rewind_images.config import MAX_REQUEST_BODY_BYTES, VALIDATION_MEMO_MAX_ENTRIES
+from rewind_images.context import Context, isolate_object
+from rewind_images.errors import (
+    BadRequest,
+    DependencyError,
+    MethodNotAllowed,
+    NotFound,
+    ServiceError,
+)
+from rewind_images.http import Request, Response, error_response
+from rewind_images.multipart import FormFile, parse_form_files
+from rewind_images.validation import parse_json_body, parse_path, parse_query
+
+Access = Literal["public", "read", "admin"]
+P = TypeVar("P")
+Q = TypeVar("Q")
+B = TypeVar("B")
+
+INTERNAL_ERROR_MESSAGE = "Internal Server Error"
+DEPENDENCY_ERROR_MESSAGE = "Service temporarily unavailable"
+DEPENDENCY_RETRY_AFTER_S = 1
+# Only short requests are memoised, so a flood of long distinct query strings cannot grow it.
+MEMO_MAX_REQUEST_LENGTH = 512
+
+
+class Caller(Protocol):
+    """The authenticated key of a request, as routing needs it."""
+
+    @property
+    def rate_limit_headers(self) -> dict[str, str]:
+        """X-RateLimit-* headers for the answer."""
+        ...
+
+
+Authenticate = Callable[[Request, Context, bool], Awaitable[Caller]]
+
+
+@dataclass(frozen=True)
+class Call(Generic[P, Q, B]):
+    """One validated request as a handler receives it."""
+
+    request: Request
+    ctx: Context
+    path: P
+    query: Q
+    body: B
+    key: Any = None
+
+
+Handler = Callable[[Call[Any, Any, Any]], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A route's inputs (pydantic models) and how it is documented in /v1/openapi.json."""
+
+    summary: str
+    tag: str
+    path_model: type[BaseModel] | None = None
+    query_model: type[BaseModel] | None = None
+    body_model: type[BaseModel] | None = None
+    body_optional: bool = False  # an empty body counts as `{}`
+    upload_field: str | None = None  # also accepts multipart/form-data with this file field
+    ok_status: int = 200
+    ok_model: type[BaseModel] | None = None
+    ok_description: str = "OK"
+    errors: tuple[int, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method on one path pattern; `{name}` segments capture one decoded path segment."""
+
+    method: str
+    path: str
+    handler: Handler
+    access: Access
+    operation_id: str
+    doc: Operation
+    pattern: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", tuple(self.path.strip("/").split("/")))
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        """The captured parameters when the path matches, else None."""
+        if len(segments) != len(self.pattern):
+            return None
+        params: dict[str, str] = {}
+        for part, segment in zip(self.pattern, segments, strict=True):
+            if part.startswith("{"):
+                params[part[1:-1]] = segment
+            elif part != segment:
+                return None
+        return params
+
+
+@dataclass
+class _ValidationMemo:
+    """Per-isolate memo of validated path and query (the hit path's requests repeat)."""
+
+    entries: dict[tuple[str, str, str], tuple[Any, Any] | BadRequest] = field(default_factory=dict)
+
+
+async def dispatch(
+    request: Request, ctx: Context, routes: tuple[Route, ...], authenticate: Authenticate
+) -> Response:
+    """Answer one request; never raises."""
+    try:
+        response = await _route(request, ctx, routes, authenticate)
+    except ServiceError as exc:
+        response = error_response(exc.status, exc.message, exc.headers)
+    except DependencyError:
+        print(f"dependency failed on {request.method} {request.path}\n{traceback.format_exc()}")
+        response = error_response(
+            503, DEPENDENCY_ERROR_MESSAGE, {"retry-after": str(DEPENDENCY_RETRY_AFTER_S)}
+        )
+    except Exception:
+        # The detail goes to the log (Workers observability), never to the client.
+        print(f"unhandled error on {request.method} {request.path}\n{traceback.format_exc()}")
+        response = error_response(500, INTERNAL_ERROR_MESSAGE)
+    cors.apply(request, response, ctx.settings)
+    if request.method == "HEAD":
+        response.body = None
+    return response
+
+
+async def _route(
+    request: Request, ctx: Context, routes: tuple[Route, ...], authenticate: Authenticate
+) -> Response:
+    segments = request.path_segments()
+    method = "GET" if request.method == "HEAD" else request.method
+    allowed: list[str] = []
+    for route in routes:
+        params = route.match(segments)
+        if params is None:
+            continue
+        if route.method != method:
+            allowed.append(route.method)
+            continue
+        key = None
+        if route.access != "public":
+            key = await authenticate(request, ctx, route.access == "admin")
+        path, query = _path_and_query(route, request, params, ctx)
+        body = await _body(route.doc, request)
+        response = await route.handler(Call(request, ctx, path, query, body, key))
+        if key is not None:
+            response.headers.update(key.rate_limit_headers)
+        return response
+    if allowed:
+        if method == "OPTIONS":
+            return cors.preflight(request, ctx.settings, allowed)
+        methods = sorted({*allowed, "OPTIONS"} | ({"HEAD"} if "GET" in allowed else set()))
+        raise MethodNotAllowed(
+            f"Method {request.method} not allowed", headers={"allow": ", ".join(methods)}
+        )
+    raise NotFound("Not found")
+
+
+def _validate_path_and_query(
+    doc: Operation, request: Request, params: dict[str, str]
+) -> tuple[Any, Any]:
+    path = None if doc.path_model is None else parse_path(doc.path_model, params)
+    query = None if doc.query_model is None else parse_query(doc.query_model, request.query)
+    return path, query
+
+
+def _path_and_query(
+    route: Route, request: Request, params: dict[str, str], ctx: Context
+) -> tuple[Any, Any]:
+    if len(request.path) + len(request.raw_query) > MEMO_MAX_REQUEST_LENGTH:
+        return _validate_path_and_query(route.doc, request, params)
+    memo = isolate_object(ctx, "validation", _ValidationMemo).entries
+    memo_key = (route.operation_id, request.path, request.raw_query)
+    cached = memo.get(memo_key)
+    if cached is None:
+        try:
+            cached = _validate_path_and_query(route.doc, request, params)
+        except BadRequest as exc:
+            cached = exc
+        if len(memo) >= VALIDATION_MEMO_MAX_ENTRIES:
+            memo.clear()
+        memo[memo_key] = cached
+    if isinstance(cached, BadRequest):
+        raise BadRequest(cached.message)
+    return cached
+
+
+async def _body(doc: Operation, request: Request) -> BaseModel | FormFile | None:
+    if doc.body_model is None and doc.upload_field is None:
+        return None  # never read: the route takes no body
+    raw = await request.read_body(MAX_REQUEST_BODY_BYTES)
+    content_type = request.header("content-type") or ""
+    if doc.upload_field is not None and content_type.lower().startswith("multipart/form-data"):
+        upload = parse_form_files(content_type, raw).get(doc.upload_field)
+        if upload is None or not upload.data:
+            raise BadRequest(f"Multipart field '{doc.upload_field}' is missing or empty")
+        return upload
+    if doc.body_model is None:
+        raise BadRequest(f"Expected multipart/form-data with a field '{doc.upload_field}'")
+    return parse_json_body(doc.body_model, raw, optional=doc.body_optional)
