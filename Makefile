@@ -16,8 +16,8 @@ test: setup lint
 	@.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 lint:
-	@.venv/bin/ruff check src tests scripts bench
-	@.venv/bin/ruff format --check src tests scripts bench
+	@.venv/bin/ruff check src devkit tests scripts bench
+	@.venv/bin/ruff format --check src devkit tests scripts bench
 	@.venv/bin/mypy
 
 unit: setup

@@ -12,6 +12,7 @@ cancel out).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import statistics
 import sys
@@ -21,7 +22,10 @@ import timeit
 from pathlib import Path
 
 import httpx
-from tests.support.worker import ROOT, LocalWorker
+
+from rewind_devkit.local_worker import ROOT, LocalWorker
+from rewind_devkit.signals import stop_on_signals
+from rewind_images.images.analysis import analyse_png
 
 HERE = Path(__file__).resolve().parent
 SIDES = (32, 100)
@@ -46,13 +50,15 @@ def _median_ms(client: httpx.Client, url: str, reps: int) -> float:
 
 
 def _cpython_ms(side: int) -> float:
-    sys.path.insert(0, str(HERE / "analysis_worker"))
-    sys.path.insert(0, str(ROOT / "src"))
-    from entry_png import png_for  # type: ignore[import-not-found]
-
-    from rewind_images.pipeline import analyse_png
-
-    png = png_for(side)
+    # The benchmark Worker's own module (a file, not a package), loaded by path.
+    spec = importlib.util.spec_from_file_location(
+        "entry_png", HERE / "analysis_worker" / "entry_png.py"
+    )
+    if spec is None or spec.loader is None:
+        raise RuntimeError("bench/analysis_worker/entry_png.py is missing")
+    entry_png = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry_png)
+    png = entry_png.png_for(side)
     runs = 20
     best = min(timeit.repeat(lambda: analyse_png(png), number=runs, repeat=5))
     return best / runs * 1000
@@ -64,6 +70,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--k", type=int, default=21)
     args = parser.parse_args()
+    stop_on_signals()
     with tempfile.TemporaryDirectory(prefix="rw-analysis-") as tmp:
         config = _prepare(Path(tmp) / "worker")
         worker = LocalWorker(config=config, ready_path="/?n=0", log_level="warn", migrate=False)

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from tests.support.worker import LocalWorker
+
+from rewind_devkit.local_worker import LocalWorker
+from rewind_devkit.signals import stop_on_signals
 
 HERE = Path(__file__).resolve().parent
 ANCHORS = HERE / "anchors"
@@ -100,6 +102,7 @@ def main() -> int:
         "--workers", default="service,py-floor,js-hit", help="comma-separated subset to run"
     )
     args = parser.parse_args()
+    stop_on_signals()
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 1

@@ -12,9 +12,11 @@ import sys
 import time
 
 import httpx
-from tests.fakes import run_fake_upstream
-from tests.support.worker import LocalWorker
-from tests.worker.helpers import add_key, bearer
+
+from rewind_devkit.fake_upstream import run_fake_upstream
+from rewind_devkit.local_keys import add_key, new_key
+from rewind_devkit.local_worker import LocalWorker
+from rewind_devkit.signals import stop_on_signals
 
 HINTS = {"artist_name": "Daft Punk", "album_name": "Discovery"}
 
@@ -29,14 +31,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--misses", type=int, default=40)
     args = parser.parse_args()
+    stop_on_signals()
     with run_fake_upstream() as fake:
         worker = LocalWorker(vars=fake.settings_env(), log_level="warn").start()
         try:
-            key = add_key(worker, rate_limit_rpm=1_000_000)
+            key = add_key(worker.state_dir, new_key("read", name="bench", rate_limit_rpm=1_000_000))
             timings: dict[str, list[float]] = {"miss": [], "hit": []}
             with httpx.Client(base_url=worker.base_url, timeout=60) as client:
                 client.get(
-                    "/v1/images/listening/albums/warm-up/medium", params=HINTS, headers=bearer(key)
+                    "/v1/images/listening/albums/warm-up/medium",
+                    params=HINTS,
+                    headers={"authorization": f"Bearer {key}"},
                 )
                 for kind in ("miss", "hit"):
                     for i in range(args.misses):
@@ -44,7 +49,7 @@ def main() -> int:
                         response = client.get(
                             f"/v1/images/listening/albums/bench-{i}/medium",
                             params=HINTS,
-                            headers=bearer(key),
+                            headers={"authorization": f"Bearer {key}"},
                         )
                         timings[kind].append((time.perf_counter() - start) * 1000)
                         if response.status_code != 302:

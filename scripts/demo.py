@@ -3,7 +3,7 @@
 Starts the fake upstream (every source's real response shapes, generated image bytes) on
 loopback, runs the Worker against it with a fresh state dir (.state-demo/), mints a read key,
 requests an album twice (miss, then hit) and prints what came back. It then keeps running so
-you can try more requests (Ctrl-C stops everything). No internet, no API keys.
+you can try more requests (Ctrl-C, SIGTERM or SIGHUP stops everything). No internet, no API keys.
 """
 
 from __future__ import annotations
@@ -12,17 +12,13 @@ import argparse
 import shutil
 import sys
 import time
-from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "src"))
-
-from tests.fakes import run_fake_upstream  # noqa: E402
-from tests.support.worker import LocalWorker  # noqa: E402
-from tests.worker.helpers import add_key, bearer  # noqa: E402
+from rewind_devkit.fake_upstream import run_fake_upstream
+from rewind_devkit.local_keys import add_key, new_key
+from rewind_devkit.local_worker import ROOT, LocalWorker
+from rewind_devkit.signals import stop_on_signals
 
 EXAMPLES = [
     ("listening/albums/discovery", {"artist_name": "Daft Punk", "album_name": "Discovery"}),
@@ -34,7 +30,8 @@ EXAMPLES = [
 def show(client: httpx.Client, token: str, path: str, params: dict[str, str]) -> None:
     """One request, printed like curl -i would, with its time."""
     start = time.perf_counter()
-    response = client.get(f"/v1/images/{path}/medium", params=params, headers=bearer(token))
+    headers = {"authorization": f"Bearer {token}"}
+    response = client.get(f"/v1/images/{path}/medium", params=params, headers=headers)
     elapsed = (time.perf_counter() - start) * 1000
     print(f"GET /v1/images/{path}/medium  ->  {response.status_code} in {elapsed:.0f} ms")
     for name in ("location", "x-thumbhash", "x-dominant-color", "x-accent-color"):
@@ -50,6 +47,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--no-wait", action="store_true", help="stop after the examples")
     args = parser.parse_args()
+    stop_on_signals()  # SIGTERM/SIGHUP, and SIGINT in a background job, stop it like Ctrl-C
     state = ROOT / ".state-demo"
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir()
@@ -58,7 +56,7 @@ def main() -> int:
         worker = LocalWorker(vars=fake.settings_env(), state_dir=state, port=args.port)
         worker.start()
         try:
-            token = add_key(worker, rate_limit_rpm=600)
+            token = add_key(worker.state_dir, new_key("read", name="demo"))
             print(f"service on {worker.base_url}, read key: {token}\n")
             with httpx.Client(base_url=worker.base_url, timeout=60) as client:
                 for path, params in EXAMPLES:

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "src"))
-
-from rewind_images.keys import new_key_material  # noqa: E402
-from scripts.local_d1 import apply_migrations, execute_sql  # noqa: E402
+from rewind_devkit.local_d1 import ROOT, apply_migrations
+from rewind_devkit.local_keys import add_key, is_active, new_key
 
 
 def ensure_dev_key(state: Path) -> str:
@@ -26,23 +20,11 @@ def ensure_dev_key(state: Path) -> str:
     key_file = state / "dev-key.txt"
     if key_file.exists():
         raw = key_file.read_text().strip()
-        material = new_key_material("read", raw.removeprefix("rw_live_"))
-        found = execute_sql(
-            state,
-            "SELECT 1 FROM api_keys WHERE key_hash = ? AND is_active = 1",
-            (material.key_hash,),
-        )
-        if found:
+        if is_active(state, raw):
             return raw
-    material = new_key_material("read", secrets.token_urlsafe(24))
-    execute_sql(
-        state,
-        "INSERT INTO api_keys (key_hash, key_prefix, key_hint, name, scope, rate_limit_rpm,"
-        " created_at) VALUES (?, ?, ?, 'local dev', 'read', 600, strftime('%Y-%m-%dT%H:%M:%fZ'))",
-        (material.key_hash, material.prefix, material.hint),
-    )
-    key_file.write_text(material.raw + "\n")
-    return material.raw
+    raw = add_key(state, new_key("read", name="local dev"))
+    key_file.write_text(raw + "\n")
+    return raw
 
 
 def main() -> None:

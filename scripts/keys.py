@@ -1,34 +1,20 @@
 """Mint an API key into the local database (`make key`) or a remote one (`--remote`).
 
 The raw key is printed once and never stored; D1 keeps its SHA-256, a prefix and the last four
-characters. Runs through wrangler, so it works while `make dev` is running.
+characters. Locally the key is written straight into the state dir's D1 file (SQLite's locking
+makes that safe while `make dev` runs); `--remote` sends the key store's same INSERT through
+`wrangler d1 execute`.
 """
 
 from __future__ import annotations
 
 import argparse
-import secrets
 import subprocess
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-
-from rewind_images.keys import new_key_material  # noqa: E402
-
-
-def insert_sql(scope: str, name: str, rate_limit_rpm: int) -> tuple[str, str]:
-    """A new raw key and the SQL that stores it."""
-    material = new_key_material(scope, secrets.token_urlsafe(24))
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    sql = (
-        "INSERT INTO api_keys (key_hash, key_prefix, key_hint, name, scope, rate_limit_rpm,"
-        f" created_at) VALUES ('{material.key_hash}', '{material.prefix}', '{material.hint}',"
-        f" '{name.replace(chr(39), chr(39) * 2)}', '{scope}', {int(rate_limit_rpm)}, '{now}')"
-    )
-    return material.raw, sql
+from rewind_devkit.local_d1 import ROOT
+from rewind_devkit.local_keys import add_key, new_key
+from rewind_images.keys.key_store import insert_key_script
 
 
 def main() -> int:
@@ -40,17 +26,20 @@ def main() -> int:
     parser.add_argument("--state", default=".state", help="local state dir (make dev's)")
     parser.add_argument("--remote", action="store_true", help="the deployed D1 database")
     args = parser.parse_args()
-    raw, sql = insert_sql(args.scope, args.name, args.rate_limit)
-    target = ["--remote"] if args.remote else ["--local", "--persist-to", args.state]
+    key = new_key(args.scope, name=args.name, rate_limit_rpm=args.rate_limit)
+    if not args.remote:
+        add_key(ROOT / args.state, key)
+        print(f"{args.scope} key (shown once): {key.material.raw}")
+        return 0
     result = subprocess.run(
         [
             str(ROOT / "scripts" / "wrangler-local"),
             "d1",
             "execute",
             "DB",
-            *target,
+            "--remote",
             "--command",
-            sql,
+            insert_key_script(key),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -60,7 +49,7 @@ def main() -> int:
     if result.returncode != 0:
         print(result.stdout + result.stderr, file=sys.stderr)
         return 1
-    print(f"{args.scope} key (shown once): {raw}")
+    print(f"{args.scope} key (shown once): {key.material.raw}")
     return 0
 
 

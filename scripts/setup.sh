@@ -67,6 +67,9 @@ if ! fresh venv "$want" || [[ ! -x .venv/bin/python ]]; then
   "$PYTHON" -m venv .venv
   "$PYTHON" scripts/project_deps.py dev > .build/dev-requirements.txt
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r .build/dev-requirements.txt
+  # The project itself, editable: scripts, benchmarks and tests import rewind_images and
+  # rewind_devkit from src/ and devkit/ without touching sys.path.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps -e .
   stamp venv "$want"
 fi
 say "ready"

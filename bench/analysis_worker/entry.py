@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from entry_png import png_for
 from workers import Response, WorkerEntrypoint
 
-from rewind_images.pipeline import analyse_png
+from rewind_images.images.analysis import analyse_png
 
 
 class Default(WorkerEntrypoint):

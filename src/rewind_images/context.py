@@ -3,20 +3,15 @@ isolate's long-lived state. Built by the runtime edge (or a test) once per reque
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from rewind_images.config import Settings
 from rewind_images.ports import Bucket, Database, Fetcher, ImageTransformer
+from rewind_images.timestamps import wall_clock_ms
 
 T = TypeVar("T")
-
-
-def wall_clock_ms() -> int:
-    """Milliseconds since the epoch."""
-    return int(time.time() * 1000)
 
 
 @dataclass

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def wall_clock_ms() -> int:
+    """Milliseconds since the epoch, now."""
+    return int(time.time() * 1000)
 
 
 def parse_timestamp_ms(value: object) -> int | None:

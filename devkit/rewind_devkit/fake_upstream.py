@@ -5,10 +5,10 @@ Apple Music (/apple), Deezer (/deezer, images under /deezer-img), the iTunes Sea
 (/itunes), TMDB (/tmdb/api, images under /tmdb/img), Fanart.tv (/fanart), the Cover Art Archive
 (/caa, with its real redirect to an archive.org-style index), article pages (/pages) and plain
 images (/img). Faults are chosen by the entity asked for (a name, TMDB id, MBID or page slug),
-so a test selects one without touching server state. See tests/fakes/README.md for the
+so a test selects one without touching server state. See devkit/README.md for the
 catalogue.
 
-Run standalone (offline demo): `python -m tests.fakes.upstream --port 8790`.
+Run standalone (offline demo): `python -m rewind_devkit.fake_upstream --port 8790`.
 """
 
 from __future__ import annotations

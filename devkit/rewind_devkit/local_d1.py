@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WRANGLER = ROOT / "scripts" / "wrangler-local"
 
 

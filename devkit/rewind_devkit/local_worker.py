@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 import httpx
-from scripts.local_d1 import apply_migrations, execute_sql
+
+from rewind_devkit.local_d1 import apply_migrations, execute_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 WRANGLER = ROOT / "scripts" / "wrangler-local"

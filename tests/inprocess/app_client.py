@@ -1,0 +1,114 @@
+"""The app in-process: real routing, stores and pipeline over the port doubles, driven through
+an httpx client (like Starlette's TestClient), with fresh state per `InProcessApp`.
+
+    app = InProcessApp(env)              # settings from env strings, as the Worker reads them
+    with app.client() as client:          # httpx.Client; requests run `app.handle` in CPython
+        client.get("/v1/health")
+    app.sql("SELECT ...")                 # the D1 double, as tests read the local D1 file
+    app.r2_objects()                      # the bucket double, as tests read miniflare's R2
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from rewind_images.app import handle
+from rewind_images.config import Settings
+from rewind_images.context import Context
+from rewind_images.http import Request
+from rewind_images.outbound import GuardedFetcher
+from rewind_images.timestamps import wall_clock_ms
+from tests.inprocess.doubles import HttpxTransport, MemoryBucket, PillowTransformer, SqliteDatabase
+
+T = TypeVar("T")
+BASE_URL = "http://app.test"
+
+
+class InProcessApp:
+    """One isolate of the service with its own D1, R2 and caches."""
+
+    base_url = BASE_URL
+
+    def __init__(self, env: dict[str, str] | None = None, *, db_path: str = ":memory:") -> None:
+        self.settings = Settings.from_env(env or {})
+        self.db = SqliteDatabase(db_path)
+        self.bucket = MemoryBucket()
+        self.transformer = PillowTransformer()
+        self.transport = HttpxTransport()
+        self.fetcher = GuardedFetcher(self.settings, self.transport)
+        self.state: dict[str, Any] = {}
+        self.clock_ms: Callable[[], int] = wall_clock_ms
+        self.runner = asyncio.Runner()
+        self._background: list[asyncio.Future[Any]] = []
+
+    def context(self) -> Context:
+        """A request's Context over this isolate's doubles and state."""
+        return Context(
+            settings=self.settings,
+            db=self.db,
+            bucket=self.bucket,
+            transformer=self.transformer,
+            fetcher=self.fetcher,
+            wait_until=self._schedule,
+            clock_ms=lambda: self.clock_ms(),
+            state=self.state,
+        )
+
+    def _schedule(self, awaitable: Awaitable[Any]) -> None:
+        self._background.append(asyncio.ensure_future(awaitable))
+
+    async def respond(
+        self, method: str, url: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> httpx.Response:
+        """One request through the app, its background work awaited afterwards."""
+        parts = urlsplit(url)
+        request = Request.build(method, parts.path or "/", parts.query, headers or {}, body)
+        response = await handle(request, self.context())
+        background, self._background = self._background, []
+        await asyncio.gather(*background)
+        return httpx.Response(
+            response.status, headers=list(response.headers.items()), content=response.body or b""
+        )
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine in this isolate's event loop (e.g. several `respond`s at once)."""
+        return self.runner.run(coroutine)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An httpx client whose requests this app answers (redirects not followed)."""
+        return httpx.Client(
+            base_url=BASE_URL, transport=_AppTransport(self), follow_redirects=False, **kwargs
+        )
+
+    def sql(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        """Run SQL on the D1 double."""
+        return self.db.sql(sql, params)
+
+    def r2_objects(self) -> dict[str, dict[str, object]]:
+        """The bucket double's objects: key -> {size, http_metadata, custom_metadata}."""
+        return self.bucket.listing()
+
+    def close(self) -> None:
+        """Release the event loop and connections."""
+        self.runner.run(self.transport.aclose())
+        self.runner.close()
+        self.db.conn.close()
+
+
+class _AppTransport(httpx.BaseTransport):
+    def __init__(self, app: InProcessApp) -> None:
+        self._app = app
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        target = url.raw_path.decode("ascii")
+        response = self._app.run(
+            self._app.respond(request.method, target, dict(request.headers), request.read())
+        )
+        response.request = request
+        return response

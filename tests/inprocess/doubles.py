@@ -1,0 +1,197 @@
+"""In-process doubles of the ports, for testing the app's HTTP behaviour in CPython.
+
+- `SqliteDatabase`: the `Database` port on stdlib sqlite3 with the real migrations applied
+  (triggers included), so the stores' SQL runs as it does on D1 (D1 is SQLite).
+- `MemoryBucket`: the `Bucket` port over a dict.
+- `PillowTransformer`: the `ImageTransformer` port on Pillow (the Images binding is sharp;
+  both read headers for `info` and filter-resize for `to_png`, so pixels differ slightly).
+- `HttpxTransport`: the guard's `Transport` over httpx, to the fake upstream on loopback; the
+  real `GuardedFetcher` runs on top of it.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image
+
+from rewind_images.errors import DependencyError
+from rewind_images.ports import FetchNetworkError, ImageMeta, Row, SqlParam, StoredObject
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class DoubleFailure(DependencyError):
+    """A double refused a call the way its binding would (503 upstream of the app)."""
+
+
+class SqliteDatabase:
+    """The `Database` port on one sqlite3 connection (in memory unless a path is given)."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        for migration in sorted(MIGRATIONS.glob("*.sql")):
+            self.conn.executescript(migration.read_text())
+        self.statements = 0  # how many statements the app ran (tests count queries)
+
+    def _rows(self, sql: str, params: Sequence[SqlParam]) -> list[Row]:
+        self.statements += 1
+        return [dict(r) for r in self.conn.execute(sql, tuple(params)).fetchall()]
+
+    async def first(self, sql: str, *params: SqlParam) -> Row | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    async def all(self, sql: str, *params: SqlParam) -> list[Row]:
+        return self._rows(sql, params)
+
+    async def run(self, sql: str, *params: SqlParam) -> int:
+        self.statements += 1
+        return self.conn.execute(sql, tuple(params)).rowcount
+
+    async def batch(self, statements: Sequence[tuple[str, Sequence[SqlParam]]]) -> list[list[Row]]:
+        self.conn.execute("BEGIN")
+        try:
+            results = [self._rows(sql, params) for sql, params in statements]
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        return results
+
+    def sql(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        """Run SQL directly, as a test would on the local D1 file; rows as tuples."""
+        return [tuple(r) for r in self.conn.execute(sql, params).fetchall()]
+
+
+@dataclass
+class _Object:
+    body: bytes
+    content_type: str
+    cache_control: str
+    custom_metadata: dict[str, str]
+
+
+@dataclass
+class MemoryBucket:
+    """The `Bucket` port over a dict; `fail_puts` makes puts fail like an R2 outage."""
+
+    objects: dict[str, _Object] = field(default_factory=dict)
+    fail_puts: bool = False
+
+    async def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        custom_metadata: dict[str, str],
+    ) -> None:
+        if self.fail_puts:
+            raise DoubleFailure(f"R2 put {key!r} failed")
+        self.objects[key] = _Object(bytes(body), content_type, cache_control, dict(custom_metadata))
+
+    async def get(self, key: str) -> StoredObject | None:
+        found = self.objects.get(key)
+        if found is None:
+            return None
+        return StoredObject(found.body, found.content_type, dict(found.custom_metadata))
+
+    async def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.objects.pop(key, None)
+
+    def listing(self) -> dict[str, dict[str, object]]:
+        """Objects as the worker tests read them from miniflare: key -> size and metadata."""
+        return {
+            key: {
+                "size": len(o.body),
+                "http_metadata": {"contentType": o.content_type, "cacheControl": o.cache_control},
+                "custom_metadata": dict(o.custom_metadata),
+            }
+            for key, o in self.objects.items()
+        }
+
+
+class PillowTransformer:
+    """The `ImageTransformer` port on Pillow."""
+
+    async def info(self, data: bytes) -> ImageMeta:
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                return ImageMeta(image.width, image.height, (image.format or "").lower())
+        except Exception as exc:
+            raise DoubleFailure(f"image info failed: {exc}") from exc
+
+    async def to_png(self, data: bytes, max_side: int) -> bytes:
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.seek(0)  # first frame, as the binding does for GIFs
+                rgba = image.convert("RGBA")
+                rgba.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # never enlarges
+                out = io.BytesIO()
+                rgba.save(out, format="PNG")
+                return out.getvalue()
+        except Exception as exc:
+            raise DoubleFailure(f"image transform failed: {exc}") from exc
+
+
+class _HttpxResponse:
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.status = response.status_code
+
+    def header(self, name: str) -> str | None:
+        return self._response.headers.get(name)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.aiter_raw():
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise FetchNetworkError(f"body failed: {exc}") from exc
+        finally:
+            await self._response.aclose()
+
+    async def close(self) -> None:
+        await self._response.aclose()
+
+
+class HttpxTransport:
+    """The guard's `Transport` over an httpx AsyncClient (made on first use, in the app's loop)."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+
+    def normalise(self, url: str) -> str:
+        try:
+            return str(httpx.URL(url))
+        except httpx.InvalidURL as exc:
+            raise ValueError(str(exc)) from exc
+
+    async def send(self, url: str, headers: dict[str, str], timeout_ms: int) -> Any:
+        if self._client is None:
+            self._client = httpx.AsyncClient(follow_redirects=False)
+        request = self._client.build_request(
+            "GET", url, headers=headers, timeout=timeout_ms / 1000
+        )
+        try:
+            return _HttpxResponse(await self._client.send(request, stream=True))
+        except httpx.HTTPError as exc:
+            raise FetchNetworkError(f"network error for {url}: {exc}") from exc
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
