@@ -107,8 +107,13 @@ class _AppTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         target = url.raw_path.decode("ascii")
-        response = self._app.run(
+        answered = self._app.run(
             self._app.respond(request.method, target, dict(request.headers), request.read())
         )
-        response.request = request
-        return response
+        # A stream (not `content=`) so the client reads and closes it as a network response.
+        return httpx.Response(
+            answered.status_code,
+            headers=answered.headers,
+            stream=httpx.ByteStream(answered.content),
+            request=request,
+        )

@@ -184,7 +184,8 @@ class HttpxTransport:
         if self._client is None:
             self._client = httpx.AsyncClient(follow_redirects=False)
         request = self._client.build_request(
-            "GET", url, headers=headers, timeout=timeout_ms / 1000
+            # The guard's own deadline ends the call first; this only bounds a stuck socket.
+            "GET", url, headers=headers, timeout=timeout_ms / 1000 + 1
         )
         try:
             return _HttpxResponse(await self._client.send(request, stream=True))

@@ -1,4 +1,4 @@
-"""app.dispatch with a tiny route table: routing, 404/405 envelopes, HEAD, 500s, CORS, auth."""
+"""routing.dispatch with a tiny route table: routing, 404/405 envelopes, HEAD, 500s, CORS, auth."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import asyncio
 import json
 
 import pytest
+from pydantic import BaseModel
 
 from rewind_images import cors
-from rewind_images.app import INTERNAL_ERROR_MESSAGE, Route, dispatch, pattern
 from rewind_images.config import Settings
 from rewind_images.context import Context
 from rewind_images.errors import (
@@ -18,51 +18,64 @@ from rewind_images.errors import (
     TooManyRequests,
 )
 from rewind_images.http import JSON_CONTENT_TYPE, Request, json_response
-from rewind_images.keys import hash_token
+from rewind_images.keys.authentication import authenticate
+from rewind_images.keys.key_material import hash_token
+from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Operation, Route, dispatch
 
 SECRET_DETAIL = "db password is hunter2"
 READ_TOKEN = "rw_live_testtesttesttest"
 
 
-async def get_thing(request, ctx, params, key):
-    return json_response({"id": params["id"], "key": None if key is None else key.id})
+class ThingPath(BaseModel):
+    id: str
 
 
-async def create_thing(request, ctx, params, key):
+async def get_thing(call):
+    return json_response({"id": call.path.id, "key": None if call.key is None else call.key.id})
+
+
+async def list_things(call):
+    return json_response({"things": []})
+
+
+async def create_thing(call):
     return json_response({"created": True}, status=201)
 
 
-async def boom(request, ctx, params, key):
+async def boom(call):
     raise RuntimeError(SECRET_DETAIL)
 
 
-async def busy(request, ctx, params, key):
+async def busy(call):
     raise ServiceUnavailable("Try again", headers={"retry-after": "2"})
 
 
-async def limited(request, ctx, params, key):
+async def limited(call):
     raise TooManyRequests("Too Many Requests", headers={"retry-after": "30", "x-extra": "1"})
 
 
-async def bad(request, ctx, params, key):
+async def bad(call):
     raise BadRequest("Invalid size: huge")
 
 
-async def storage_down(request, ctx, params, key):
+async def storage_down(call):
     raise DependencyError(f"D1 query failed: {SECRET_DETAIL}")
 
 
+DOC = Operation("A test route", "Test")
+THING = Operation("A test route with an id", "Test", path_model=ThingPath)
+
 ROUTES = (
-    Route("GET", pattern("/v1/things/{id}"), get_thing, "public", "getThing"),
-    Route("POST", pattern("/v1/things"), create_thing, "public", "createThing"),
-    Route("GET", pattern("/v1/things"), get_thing, "public", "listThings"),
-    Route("GET", pattern("/v1/secret/{id}"), get_thing, "read", "getSecret"),
-    Route("DELETE", pattern("/v1/admin/{id}"), get_thing, "admin", "deleteThing"),
-    Route("GET", pattern("/v1/boom"), boom, "public", "boom"),
-    Route("GET", pattern("/v1/busy"), busy, "public", "busy"),
-    Route("GET", pattern("/v1/limited"), limited, "public", "limited"),
-    Route("GET", pattern("/v1/bad"), bad, "public", "bad"),
-    Route("GET", pattern("/v1/storage"), storage_down, "public", "storage"),
+    Route("GET", "/v1/things/{id}", get_thing, "public", "getThing", THING),
+    Route("POST", "/v1/things", create_thing, "public", "createThing", DOC),
+    Route("GET", "/v1/things", list_things, "public", "listThings", DOC),
+    Route("GET", "/v1/secret/{id}", get_thing, "read", "getSecret", THING),
+    Route("DELETE", "/v1/admin/{id}", get_thing, "admin", "deleteThing", THING),
+    Route("GET", "/v1/boom", boom, "public", "boom", DOC),
+    Route("GET", "/v1/busy", busy, "public", "busy", DOC),
+    Route("GET", "/v1/limited", limited, "public", "limited", DOC),
+    Route("GET", "/v1/bad", bad, "public", "bad", DOC),
+    Route("GET", "/v1/storage", storage_down, "public", "storage", DOC),
 )
 
 
@@ -98,7 +111,7 @@ def make_ctx(**settings):
         settings=Settings(**settings),
         db=FakeDatabase(),
         bucket=Unused(),
-        images=Unused(),
+        transformer=Unused(),
         fetcher=Unused(),
         wait_until=background.append,
         clock_ms=lambda: 1_767_225_600_000,
@@ -116,7 +129,7 @@ def ctx():
 
 def call(ctx, method, path, headers=None, query=""):
     request = Request.build(method, path, query, headers or {})
-    return asyncio.run(dispatch(request, ctx, ROUTES))
+    return asyncio.run(dispatch(request, ctx, ROUTES, authenticate))
 
 
 def body(response):
@@ -135,7 +148,8 @@ def test_route_match_and_percent_decoded_params(ctx):
 
 
 def test_pattern_splits_segments():
-    assert pattern("/v1/images/{domain}/") == ("v1", "images", "{domain}")
+    images = Route("GET", "/v1/images/{domain}/", get_thing, "public", "getImages", DOC)
+    assert images.pattern == ("v1", "images", "{domain}")
     route = ROUTES[0]
     assert route.match(["v1", "things", "x"]) == {"id": "x"}
     assert route.match(["v1", "things"]) is None

@@ -1,5 +1,5 @@
-"""auth: bearer parsing, timestamps, and `authenticate` (401/403/429, rate-limit headers, usage
-flushing, the key cache) against a fake database and a fake clock."""
+"""keys.authentication: bearer parsing, timestamps, and `authenticate` (401/403/429, rate-limit
+headers, usage flushing, the key cache) against a fake database and a fake clock."""
 
 from __future__ import annotations
 
@@ -7,24 +7,20 @@ import asyncio
 
 import pytest
 
-from rewind_images import auth
-from rewind_images.auth import (
-    KEY_QUERY,
+from rewind_images.config import (
     MAX_TOKEN_LENGTH,
     RATE_WINDOW_MS,
     USAGE_FLUSH_INTERVAL_MS,
-    USAGE_UPDATE,
-    AuthState,
-    authenticate,
-    bearer_token,
-    iso_from_ms,
-    parse_timestamp_ms,
+    Settings,
 )
-from rewind_images.config import Settings
 from rewind_images.context import Context
 from rewind_images.errors import Forbidden, TooManyRequests, Unauthorized
 from rewind_images.http import Request
-from rewind_images.keys import hash_token
+from rewind_images.keys import authentication
+from rewind_images.keys.authentication import AuthState, authenticate, bearer_token
+from rewind_images.keys.key_material import hash_token
+from rewind_images.keys.key_store import ADD_USAGE, SELECT_KEY_BY_HASH
+from rewind_images.timestamps import iso_from_ms, parse_timestamp_ms
 
 # --- bearer_token --------------------------------------------------------------------------------
 
@@ -178,7 +174,7 @@ class Harness:
             settings=Settings(auth_cache_seconds=auth_cache_seconds),
             db=self.db,
             bucket=Unused(),
-            images=Unused(),
+            transformer=Unused(),
             fetcher=Unused(),
             wait_until=self.background.append,
             clock_ms=self.clock,
@@ -203,7 +199,7 @@ class Harness:
                 await awaitable
 
         asyncio.run(run_all())
-        calls = [params for sql, params in self.db.run_calls if sql == USAGE_UPDATE]
+        calls = [params for sql, params in self.db.run_calls if sql == ADD_USAGE]
         self.db.run_calls.clear()
         return calls
 
@@ -230,7 +226,7 @@ def test_valid_read_key(h):
     h.db.add_key(READ_TOKEN, id=7, rpm=60)
     key = h.auth()
     assert (key.id, key.scope) == (7, "read")
-    assert h.db.first_calls == [(KEY_QUERY, (hash_token(READ_TOKEN),))]
+    assert h.db.first_calls == [(SELECT_KEY_BY_HASH, (hash_token(READ_TOKEN),))]
     assert key.rate_limit_headers == {
         "x-ratelimit-limit": "60",
         "x-ratelimit-remaining": "59",
@@ -254,7 +250,7 @@ def test_no_authorization_header_at_all(h):
 def test_unknown_key_is_401(h):
     error = h.fail(Unauthorized, "rw_live_nope")
     assert error.message == "Unauthorized"
-    assert h.db.first_calls == [(KEY_QUERY, (hash_token("rw_live_nope"),))]
+    assert h.db.first_calls == [(SELECT_KEY_BY_HASH, (hash_token("rw_live_nope"),))]
 
 
 def test_revoked_key_is_401(h):
@@ -443,7 +439,7 @@ def test_zero_cache_seconds_queries_every_time(make_harness):
 
 
 def test_key_cache_is_bounded(h, monkeypatch):
-    monkeypatch.setattr(auth, "KEY_CACHE_MAX_ENTRIES", 3)
+    monkeypatch.setattr(authentication, "KEY_CACHE_MAX_ENTRIES", 3)
     for n in range(3):
         h.fail(Unauthorized, f"rw_live_flood{n}")
     state = h.ctx.state["auth"]

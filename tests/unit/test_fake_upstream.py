@@ -1,4 +1,4 @@
-"""The fake upstream serves what tests/fakes/README.md promises."""
+"""The fake upstream serves what devkit/README.md promises."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from rewind_images.config import Settings
-from rewind_images.sources import SourceQuery, SourceResponseError, sources_for
-from tests.fakes import (
+from rewind_devkit.fake_upstream import (
     APPLE_MUSIC_TOKEN,
     FakeUpstream,
     api_fault_mbid,
@@ -23,6 +21,8 @@ from tests.fakes import (
     image_fault_tmdb_id,
     run_fake_upstream,
 )
+from rewind_images.config import Settings
+from rewind_images.sources import SourceQuery, SourceResponseError, sources_for
 
 TIMEOUT_DELAY_S = 1.0
 

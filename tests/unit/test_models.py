@@ -1,4 +1,5 @@
-"""models: path/query/body validation with the API's exact messages, and the schema tweaks."""
+"""Request models (images.image_schemas, keys.key_schemas) through `validation`: path, query
+and body validation with the API's exact messages, and the schema tweaks."""
 
 from __future__ import annotations
 
@@ -8,24 +9,17 @@ import pytest
 from pydantic import Field
 
 from rewind_images.errors import BadRequest
-from rewind_images.models import (
-    MAX_ENTITY_ID_LENGTH,
-    MAX_HINT_LENGTH,
-    MAX_URL_LENGTH,
-    ApiModel,
+from rewind_images.images.image_schemas import (
     Domain,
+    EntityPath,
     EntityType,
+    ImagePath,
     ImageQuery,
-    KeyCreate,
-    KeyInfo,
-    KeyScope,
-    Pagination,
     Size,
-    parse_body,
-    parse_entity_path,
-    parse_image_path,
-    parse_image_query,
 )
+from rewind_images.keys.key_schemas import KeyCreate, KeyInfo, KeyScope, Pagination
+from rewind_images.rules import MAX_ENTITY_ID_LENGTH, MAX_HINT_LENGTH, MAX_URL_LENGTH
+from rewind_images.validation import ApiModel, parse_json_body, parse_path, parse_query
 
 VALID_SIZES_TEXT = (
     "thumbnail, small, medium, large, poster, poster-lg, backdrop, original, poster-sm"
@@ -50,11 +44,11 @@ def bad_request(func, *args):
     return info.value.message
 
 
-# --- parse_image_path ----------------------------------------------------------------------------
+# --- parse_path(ImagePath) -----------------------------------------------------------------------
 
 
 def test_valid_path():
-    parsed = parse_image_path(path())
+    parsed = parse_path(ImagePath, path())
     assert parsed.domain is Domain.listening
     assert parsed.entity_type is EntityType.albums
     assert parsed.entity_id == "album-123"
@@ -63,23 +57,23 @@ def test_valid_path():
 
 @pytest.mark.parametrize("size", list(Size))
 def test_every_size_is_accepted(size):
-    assert parse_image_path(path(size=size.value)).size is size
+    assert parse_path(ImagePath, path(size=size.value)).size is size
 
 
 @pytest.mark.parametrize("domain", ["music", "Listening", "", "listening "])
 def test_invalid_domain_message(domain):
-    assert bad_request(parse_image_path, path(domain=domain)) == f"Invalid domain: {domain}"
+    assert bad_request(parse_path, ImagePath, path(domain=domain)) == f"Invalid domain: {domain}"
 
 
 @pytest.mark.parametrize("entity_type", ["album", "ALBUMS", "books"])
 def test_invalid_entity_type_message(entity_type):
-    message = bad_request(parse_image_path, path(entity_type=entity_type))
+    message = bad_request(parse_path, ImagePath, path(entity_type=entity_type))
     assert message == f"Invalid entity type: {entity_type}"
 
 
 @pytest.mark.parametrize("size", ["huge", "Medium", "poster_lg", ""])
 def test_invalid_size_message_lists_valid_sizes(size):
-    message = bad_request(parse_image_path, path(size=size))
+    message = bad_request(parse_path, ImagePath, path(size=size))
     assert message == f"Invalid size: {size}. Valid sizes: {VALID_SIZES_TEXT}"
 
 
@@ -102,7 +96,7 @@ def test_invalid_size_message_lists_valid_sizes(size):
     ],
 )
 def test_invalid_entity_id_message(entity_id):
-    assert bad_request(parse_image_path, path(entity_id=entity_id)) == "Invalid entity id"
+    assert bad_request(parse_path, ImagePath, path(entity_id=entity_id)) == "Invalid entity id"
 
 
 @pytest.mark.parametrize(
@@ -110,44 +104,50 @@ def test_invalid_entity_id_message(entity_id):
     ["x" * MAX_ENTITY_ID_LENGTH, "...", ".a", "a.", "tmdb:15 #1", "Björk", "東京" * 100, "a b"],
 )
 def test_valid_entity_ids(entity_id):
-    assert parse_image_path(path(entity_id=entity_id)).entity_id == entity_id
+    assert parse_path(ImagePath, path(entity_id=entity_id)).entity_id == entity_id
 
 
 def test_first_invalid_field_in_declaration_order_wins():
-    message = bad_request(parse_image_path, path(domain="nope", size="huge", entity_id=".."))
+    message = bad_request(parse_path, ImagePath, path(domain="nope", size="huge", entity_id=".."))
     assert message == "Invalid domain: nope"
-    message = bad_request(parse_image_path, path(entity_id="..", size="huge"))
+    message = bad_request(parse_path, ImagePath, path(entity_id="..", size="huge"))
     assert message == "Invalid entity id"
 
 
 def test_missing_path_field_reports_it_with_an_empty_value():
     params = path()
     del params["domain"]
-    assert bad_request(parse_image_path, params) == "Invalid domain: "
+    assert bad_request(parse_path, ImagePath, params) == "Invalid domain: "
 
 
 def test_entity_path_uses_the_same_rules():
-    parsed = parse_entity_path({"domain": "watching", "entity_type": "movies", "entity_id": "m1"})
+    parsed = parse_path(
+        EntityPath, {"domain": "watching", "entity_type": "movies", "entity_id": "m1"}
+    )
     assert (parsed.domain, parsed.entity_type, parsed.entity_id) == ("watching", "movies", "m1")
     assert (
         bad_request(
-            parse_entity_path, {"domain": "watching", "entity_type": "movies", "entity_id": ".."}
+            parse_path,
+            EntityPath,
+            {"domain": "watching", "entity_type": "movies", "entity_id": ".."},
         )
         == "Invalid entity id"
     )
     assert (
-        bad_request(parse_entity_path, {"domain": "x", "entity_type": "movies", "entity_id": "1"})
+        bad_request(
+            parse_path, EntityPath, {"domain": "x", "entity_type": "movies", "entity_id": "1"}
+        )
         == "Invalid domain: x"
     )
 
 
-# --- parse_image_query ---------------------------------------------------------------------------
+# --- parse_query(ImageQuery) ---------------------------------------------------------------------
 
 MBID = "a1b2c3d4-0000-4000-8000-000000000000"
 
 
 def test_empty_query():
-    parsed = parse_image_query({})
+    parsed = parse_query(ImageQuery, {})
     assert parsed.dict() == {
         "artist_name": None,
         "album_name": None,
@@ -158,14 +158,15 @@ def test_empty_query():
 
 
 def test_all_hints():
-    parsed = parse_image_query(
+    parsed = parse_query(
+        ImageQuery,
         {
             "artist_name": ["Radiohead"],
             "album_name": ["OK Computer"],
             "mbid": [MBID.upper()],
             "tmdb_id": ["603"],
             "article_url": ["https://example.com/a?b=c"],
-        }
+        },
     )
     assert parsed.artist_name == "Radiohead"
     assert parsed.album_name == "OK Computer"
@@ -187,41 +188,46 @@ def test_all_hints():
     ],
 )
 def test_invalid_mbid(mbid):
-    assert bad_request(parse_image_query, {"mbid": [mbid]}) == "Invalid mbid"
+    assert bad_request(parse_query, ImageQuery, {"mbid": [mbid]}) == "Invalid mbid"
 
 
-@pytest.mark.parametrize("tmdb_id", ["1", "603", "9" * 12])
+# One rule with the sources (rules.TMDB_ID_PATTERN): a positive integer of at most ten digits.
+@pytest.mark.parametrize("tmdb_id", ["1", "603", "9" * 10, "1" + "0" * 9])
 def test_valid_tmdb_id(tmdb_id):
-    assert parse_image_query({"tmdb_id": [tmdb_id]}).tmdb_id == tmdb_id
+    assert parse_query(ImageQuery, {"tmdb_id": [tmdb_id]}).tmdb_id == tmdb_id
 
 
-@pytest.mark.parametrize("tmdb_id", ["0", "0603", "-5", "12a", "1.5", " 15", "9" * 13, "", "١٢"])
+@pytest.mark.parametrize(
+    "tmdb_id",
+    ["0", "0603", "-5", "12a", "1.5", " 15", "9" * 11, "1" + "0" * 10, "9" * 13, "", "١٢"],
+)
 def test_invalid_tmdb_id(tmdb_id):
-    assert bad_request(parse_image_query, {"tmdb_id": [tmdb_id]}) == "Invalid tmdb_id"
+    assert bad_request(parse_query, ImageQuery, {"tmdb_id": [tmdb_id]}) == "Invalid tmdb_id"
 
 
 @pytest.mark.parametrize("name", ["artist_name", "album_name"])
 def test_hint_length_limit(name):
-    assert getattr(parse_image_query({name: ["x" * MAX_HINT_LENGTH]}), name) == "x" * 300
+    assert getattr(parse_query(ImageQuery, {name: ["x" * MAX_HINT_LENGTH]}), name) == "x" * 300
     assert (
-        bad_request(parse_image_query, {name: ["x" * (MAX_HINT_LENGTH + 1)]}) == f"Invalid {name}"
+        bad_request(parse_query, ImageQuery, {name: ["x" * (MAX_HINT_LENGTH + 1)]})
+        == f"Invalid {name}"
     )
 
 
 @pytest.mark.parametrize("name", ["artist_name", "album_name"])
 @pytest.mark.parametrize("value", ["a\x00b", "a\tb", "a\nb", "\x1b[31m", "x\x7f"])
 def test_hint_control_characters(name, value):
-    assert bad_request(parse_image_query, {name: [value]}) == f"Invalid {name}"
+    assert bad_request(parse_query, ImageQuery, {name: [value]}) == f"Invalid {name}"
 
 
 def test_hints_keep_unicode_and_punctuation():
-    parsed = parse_image_query({"artist_name": ["Sigur Rós & Co. (Live) — 東京"]})
+    parsed = parse_query(ImageQuery, {"artist_name": ["Sigur Rós & Co. (Live) — 東京"]})
     assert parsed.artist_name == "Sigur Rós & Co. (Live) — 東京"
 
 
 @pytest.mark.parametrize("url", ["http://example.com/post", "https://example.com/post"])
 def test_article_url_http_and_https(url):
-    assert parse_image_query({"article_url": [url]}).article_url == url
+    assert parse_query(ImageQuery, {"article_url": [url]}).article_url == url
 
 
 @pytest.mark.parametrize(
@@ -237,18 +243,18 @@ def test_article_url_http_and_https(url):
     ],
 )
 def test_article_url_refused(url):
-    assert bad_request(parse_image_query, {"article_url": [url]}) == "Invalid article_url"
+    assert bad_request(parse_query, ImageQuery, {"article_url": [url]}) == "Invalid article_url"
 
 
 @pytest.mark.parametrize("name", ["artist_name", "album_name", "mbid", "tmdb_id", "article_url"])
 def test_repeated_known_parameter_is_rejected(name):
-    message = bad_request(parse_image_query, {name: ["1", "2"]})
+    message = bad_request(parse_query, ImageQuery, {name: ["1", "2"]})
     assert message == f"Query parameter {name} given more than once"
 
 
 def test_unknown_parameters_are_ignored_even_when_repeated_or_odd():
-    parsed = parse_image_query(
-        {"cb": ["1", "2"], "utm_source": ["x\x00"], "tmdb_id": ["15"], "size": ["huge"]}
+    parsed = parse_query(
+        ImageQuery, {"cb": ["1", "2"], "utm_source": ["x\x00"], "tmdb_id": ["15"], "size": ["huge"]}
     )
     assert parsed.tmdb_id == "15"
     assert not hasattr(parsed, "cb")
@@ -269,14 +275,14 @@ TRAILING_NEWLINE = [
 
 @pytest.mark.parametrize(("name", "value"), TRAILING_NEWLINE)
 def test_trailing_newline_is_refused(name, value):
-    assert bad_request(parse_image_query, {name: [value]}) == f"Invalid {name}"
+    assert bad_request(parse_query, ImageQuery, {name: [value]}) == f"Invalid {name}"
 
 
-# --- parse_body (KeyCreate) ----------------------------------------------------------------------
+# --- parse_json_body(KeyCreate) ------------------------------------------------------------------
 
 
 def test_key_create_defaults():
-    body = parse_body(KeyCreate, b'{"name": "my app"}')
+    body = parse_json_body(KeyCreate, b'{"name": "my app"}')
     assert isinstance(body, KeyCreate)
     assert body.name == "my app"
     assert body.scope is KeyScope.read
@@ -286,7 +292,7 @@ def test_key_create_defaults():
 
 
 def test_key_create_all_fields():
-    body = parse_body(
+    body = parse_json_body(
         KeyCreate,
         b'{"name":"ci","scope":"admin","rate_limit_rpm":1000000,'
         b'"expires_at":"2030-01-02T03:04:05.678+02:00"}',
@@ -299,7 +305,7 @@ def test_key_create_all_fields():
 
 
 def test_naive_expiry_is_taken_as_utc():
-    body = parse_body(KeyCreate, b'{"name":"x","expires_at":"2030-06-01T12:00:00"}')
+    body = parse_json_body(KeyCreate, b'{"name":"x","expires_at":"2030-06-01T12:00:00"}')
     assert isinstance(body, KeyCreate)
     assert body.expires_at is not None
     assert body.expires_at.utcoffset() == timedelta(0)
@@ -345,15 +351,15 @@ def test_expiry_text_converts_offsets():
     ],
 )
 def test_key_create_errors(body, message):
-    assert bad_request(parse_body, KeyCreate, body) == message
+    assert bad_request(parse_json_body, KeyCreate, body) == message
 
 
 def test_key_name_length_and_control_characters():
-    assert parse_body(KeyCreate, b'{"name":"' + b"n" * 100 + b'"}').name == "n" * 100
-    assert bad_request(parse_body, KeyCreate, b'{"name":"' + b"n" * 101 + b'"}').startswith(
+    assert parse_json_body(KeyCreate, b'{"name":"' + b"n" * 100 + b'"}').name == "n" * 100
+    assert bad_request(parse_json_body, KeyCreate, b'{"name":"' + b"n" * 101 + b'"}').startswith(
         "Invalid name: ensure this value has at most 100 characters"
     )
-    assert bad_request(parse_body, KeyCreate, b'{"name":"a\\u0001b"}').startswith(
+    assert bad_request(parse_json_body, KeyCreate, b'{"name":"a\\u0001b"}').startswith(
         "Invalid name: string does not match regex"
     )
 
@@ -401,4 +407,6 @@ def test_optional_refs_become_any_of_with_null():
 
 
 def test_key_name_with_trailing_newline_is_refused():
-    assert bad_request(parse_body, KeyCreate, b'{"name":"my app\\n"}').startswith("Invalid name")
+    assert bad_request(parse_json_body, KeyCreate, b'{"name":"my app\\n"}').startswith(
+        "Invalid name"
+    )

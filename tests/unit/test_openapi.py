@@ -1,4 +1,4 @@
-"""build_openapi(routes.ROUTES): a well-formed OpenAPI 3.1 document that matches the route table."""
+"""build_openapi(app.ROUTES): a well-formed OpenAPI 3.1 document that matches the route table."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 
 import pytest
 
+from rewind_images.api_document import ERROR_DESCRIPTIONS, build_openapi
+from rewind_images.app import ROUTES
 from rewind_images.config import SERVICE_VERSION
 from rewind_images.http import error_response
-from rewind_images.models import Domain, EntityType, Size
-from rewind_images.openapi import ERROR_DESCRIPTIONS, build_openapi
-from rewind_images.routes import ROUTES
+from rewind_images.images.image_schemas import Domain, EntityType, Size
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

@@ -1,19 +1,20 @@
-"""presets: sizes, R2 keys, key encoding (like JS encodeURIComponent) and exact CDN URLs."""
+"""images.variants: sizes, R2 object keys, key encoding (like JS encodeURIComponent) and exact
+CDN URLs."""
 
 from __future__ import annotations
 
 import pytest
 
-from rewind_images.models import Size
-from rewind_images.presets import (
+from rewind_images.images.variants import (
+    DIMENSIONS,
     SIZE_NAMES,
-    SIZES,
     TRANSFORM_FIT,
     TRANSFORM_FORMAT,
     TRANSFORM_QUALITY,
+    Size,
     cdn_url,
     encode_key,
-    r2_key,
+    object_key,
 )
 
 CDN = "https://cdn.rewind.rest"
@@ -34,7 +35,7 @@ EXPECTED_URLS = {
 
 
 def test_every_size_has_an_expected_url():
-    assert set(EXPECTED_URLS) == set(SIZES)
+    assert set(EXPECTED_URLS) == {size.value for size in DIMENSIONS}
 
 
 @pytest.mark.parametrize(("size", "expected"), EXPECTED_URLS.items())
@@ -60,7 +61,7 @@ def test_other_cdn_base():
 
 
 def test_cdn_url_encodes_the_key():
-    key = r2_key("watching", "movies", "tmdb:15 #1", "jpg")
+    key = object_key(("watching", "movies", "tmdb:15 #1"), "jpg")
     assert (
         cdn_url(CDN, key, "original", 2)
         == f"{CDN}/watching/movies/tmdb%3A15%20%231/original.jpg?v=2"
@@ -72,7 +73,7 @@ def test_cdn_url_encodes_the_key():
 
 
 def test_unknown_size_raises():
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="'huge' is not a valid Size"):
         cdn_url(CDN, KEY, "huge", 1)
 
 
@@ -111,15 +112,15 @@ def test_encode_key_is_not_idempotent_on_percent():
     assert encode_key("a%20b") == "a%2520b"
 
 
-# --- r2_key ------------------------------------------------------------------------------------
+# --- object_key --------------------------------------------------------------------------------
 
 
-def test_r2_key_layout():
-    assert r2_key("listening", "albums", "album-123", "jpg") == KEY
-    assert r2_key("watching", "movies", "tmdb:15 #1", "webp") == (
+def test_object_key_layout():
+    assert object_key(("listening", "albums", "album-123"), "jpg") == KEY
+    assert object_key(("watching", "movies", "tmdb:15 #1"), "webp") == (
         "watching/movies/tmdb:15 #1/original.webp"
     )
-    assert r2_key("reading", "articles", "x", "avif").endswith("/original.avif")
+    assert object_key(("reading", "articles", "x"), "avif").endswith("/original.avif")
 
 
 # --- sizes ---------------------------------------------------------------------------------------
@@ -141,8 +142,8 @@ def test_size_enum_matches_preset_names_in_order():
 
 
 def test_only_original_has_no_dimensions():
-    assert [name for name, dims in SIZES.items() if dims is None] == ["original"]
-    for name, dims in SIZES.items():
+    assert [size for size, dims in DIMENSIONS.items() if dims is None] == [Size.original]
+    for name, dims in DIMENSIONS.items():
         if dims is not None:
             width, height = dims
             assert width > 0, name

@@ -7,17 +7,15 @@ from typing import Any
 
 import pytest
 
-from rewind_images.config import Settings
+from rewind_images.config import MAX_CHANGES_PER_POLL, Settings
 from rewind_images.context import Context
-from rewind_images.record_cache import (
+from rewind_images.images.image_store import (
     CHANGES_SINCE,
     LATEST_CHANGE,
-    MAX_CHANGES_PER_POLL,
     PRUNE_CHANGES,
-    RecordCache,
-    sync,
+    ImageRecord,
 )
-from rewind_images.records import ImageRecord
+from rewind_images.images.record_cache import RecordCache, sync
 
 POLL_MS = 15_000
 
@@ -74,7 +72,7 @@ def setup():
         settings=Settings(change_poll_seconds=POLL_MS // 1000),
         db=db,  # type: ignore[arg-type]
         bucket=None,  # type: ignore[arg-type]
-        images=None,  # type: ignore[arg-type]
+        transformer=None,  # type: ignore[arg-type]
         fetcher=None,  # type: ignore[arg-type]
         wait_until=lambda awaitable: scheduled.append(awaitable),
         clock_ms=clock,

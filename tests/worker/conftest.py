@@ -1,7 +1,7 @@
-"""Fixtures for HTTP tests against the Worker running under workerd (wrangler dev).
+"""Fixtures for end-to-end tests against the Worker running under workerd (wrangler dev).
 
-One fake upstream (every source's API and image host, on loopback) and one Worker pointed at it
-serve the whole session; tests use distinct entity ids and keys so they do not interfere.
+One Worker pointed at the session's fake upstream serves the whole session (starting one costs
+seconds); tests use distinct entity ids and keys so they do not interfere.
 """
 
 from __future__ import annotations
@@ -11,32 +11,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.fakes import FakeUpstream, run_fake_upstream
-from tests.support.worker import LocalWorker
-
-# Short enough that the fake's "timeout" faults (3 s) time out, long enough for slow-but-OK.
-TEST_FETCH_TIMEOUT_MS = "1500"
-TEST_CDN = "https://cdn.test"
-# Short, so a test can watch a change written straight into D1 reach the cached hit path.
-TEST_CHANGE_POLL_SECONDS = "1"
+from rewind_devkit.local_worker import LocalWorker
 
 
 @pytest.fixture(scope="session")
-def upstream() -> Iterator[FakeUpstream]:
-    """The fake upstream server for the session."""
-    with run_fake_upstream(timeout_delay_s=3.0, slow_total_s=0.5) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="session")
-def worker(upstream: FakeUpstream) -> Iterator[LocalWorker]:
+def worker(service_env: dict[str, str]) -> Iterator[LocalWorker]:
     """One Worker for the session, with a fresh local D1/R2 state, pointed at the fake."""
-    env = upstream.settings_env(
-        FETCH_TIMEOUT_MS=TEST_FETCH_TIMEOUT_MS,
-        CDN_BASE_URL=TEST_CDN,
-        CHANGE_POLL_SECONDS=TEST_CHANGE_POLL_SECONDS,
-    )
-    local = LocalWorker(vars=env)
+    local = LocalWorker(vars=service_env)
     local.start()
     try:
         yield local

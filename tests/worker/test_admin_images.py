@@ -5,10 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.fakes import FakeUpstream
-from tests.support.worker import LocalWorker
-from tests.worker.helpers import add_image, add_key, bearer, unique
-from tests.worker.test_pipeline import assert_store_consistent, row
+from rewind_devkit.fake_upstream import FakeUpstream
+from rewind_devkit.local_worker import LocalWorker
+from tests.helpers import add_image, add_key, assert_store_consistent, bearer, row, unique
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
 

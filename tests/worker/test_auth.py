@@ -7,8 +7,8 @@ import sys
 
 import httpx
 
-from tests.support.worker import ROOT, LocalWorker
-from tests.worker.helpers import add_image, add_key, bearer, unique
+from rewind_devkit.local_worker import ROOT, LocalWorker
+from tests.helpers import add_image, add_key, bearer, unique
 
 
 def _image(worker: LocalWorker) -> str:

@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from tests.support.worker import ROOT, free_port
+from rewind_devkit.local_worker import ROOT, free_port
 
 READY_TIMEOUT_S = 120
 

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.support.worker import LocalWorker
-from tests.worker.helpers import add_key, bearer
+from rewind_devkit.local_worker import LocalWorker
+from tests.helpers import add_key, bearer
 from tests.worker.test_cors_openapi import published_spec
 
 MAX_EXAMPLES = 25

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from tests.support.worker import LocalWorker
-from tests.worker.helpers import add_image, add_key, bearer, unique
+from rewind_devkit.local_worker import LocalWorker
+from tests.helpers import add_image, add_key, bearer, unique
 
 SPEC = Path(__file__).resolve().parents[1] / "contract" / "get-image-by-entity.md"
 

@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.support.worker import LocalWorker
-from tests.worker.helpers import add_image, add_key, bearer, unique
+from rewind_devkit.local_worker import LocalWorker
+from tests.helpers import add_image, add_key, bearer, unique
 
 CDN = "https://cdn.test"
 SIZES = {

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio
-from tests.fakes import FakeUpstream
-from tests.support.worker import LocalWorker
-from tests.worker.helpers import add_image, add_key, bearer, unique
+from rewind_devkit.fake_upstream import FakeUpstream
+from rewind_devkit.local_worker import LocalWorker
+from tests.helpers import add_image, add_key, assert_store_consistent, bearer, row, unique
 
 COLOR = re.compile(r"^#[0-9a-f]{6}$")
 MBID = "00000000-0000-4000-8000-000000000{:03d}"
@@ -29,40 +29,6 @@ def image_url(
 ) -> str:
     query = f"?{urlencode(hints)}" if hints else ""
     return f"/v1/images/{domain}/{entity_type}/{entity_id}/{size}{query}"
-
-
-def row(worker: LocalWorker, domain: str, entity_type: str, entity_id: str) -> dict | None:
-    rows = worker.sql(
-        "SELECT r2_key, source, source_url, width, height, thumbhash, dominant_color,"
-        " accent_color, image_version, search_hints FROM images"
-        " WHERE domain = ? AND entity_type = ? AND entity_id = ?",
-        (domain, entity_type, entity_id),
-    )
-    if not rows:
-        return None
-    names = (
-        "r2_key",
-        "source",
-        "source_url",
-        "width",
-        "height",
-        "thumbhash",
-        "dominant_color",
-        "accent_color",
-        "image_version",
-        "search_hints",
-    )
-    return dict(zip(names, rows[0], strict=True))
-
-
-def assert_store_consistent(worker: LocalWorker) -> None:
-    """Every row with an image has its object, and every object has its row."""
-    # Rows seeded straight into D1 by other tests (source 'seed') have no objects by design.
-    keys = {
-        r[0]
-        for r in worker.sql("SELECT r2_key FROM images WHERE r2_key != '' AND source != 'seed'", ())
-    }
-    assert keys == set(worker.r2_objects())
 
 
 ROUTES = [

@@ -1,11 +1,19 @@
-"""Small helpers for HTTP tests: seeding keys and image rows into the local D1."""
+"""Small helpers for HTTP tests of both layers: seeding keys and image rows into D1 (the local
+D1 file of a Worker under workerd, or the in-process app's D1 double)."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+from typing import Protocol
 
-from tests.support.worker import LocalWorker
+
+class LocalWorker(Protocol):
+    """What the helpers need: direct SQL on the service's D1 (`LocalWorker`, `InProcessApp`)."""
+
+    def sql(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]: ...
+
+    def r2_objects(self) -> dict[str, dict[str, object]]: ...
 
 _ids = itertools.count(1)
 
@@ -80,3 +88,37 @@ def add_image(
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def row(service: LocalWorker, domain: str, entity_type: str, entity_id: str) -> dict | None:
+    rows = service.sql(
+        "SELECT r2_key, source, source_url, width, height, thumbhash, dominant_color,"
+        " accent_color, image_version, search_hints FROM images"
+        " WHERE domain = ? AND entity_type = ? AND entity_id = ?",
+        (domain, entity_type, entity_id),
+    )
+    if not rows:
+        return None
+    names = (
+        "r2_key",
+        "source",
+        "source_url",
+        "width",
+        "height",
+        "thumbhash",
+        "dominant_color",
+        "accent_color",
+        "image_version",
+        "search_hints",
+    )
+    return dict(zip(names, rows[0], strict=True))
+
+
+def assert_store_consistent(service: LocalWorker) -> None:
+    """Every row with an image has its object, and every object has its row."""
+    # Rows seeded straight into D1 by other tests (source 'seed') have no objects by design.
+    keys = {
+        r[0]
+        for r in service.sql("SELECT r2_key FROM images WHERE r2_key != '' AND source != 'seed'", ())
+    }
+    assert keys == set(service.r2_objects())

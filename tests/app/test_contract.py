@@ -1,0 +1,113 @@
+"""Property-based contract tests (schemathesis) against the app, in-process.
+
+Two documents drive them: the published spec of the endpoint (a copy in tests/contract/) and our
+own /v1/openapi.json. For every operation, schemathesis generates valid requests (and, for the
+published spec, invalid ones too); each answer must have a documented status, a conforming
+content type and body, and never be a 5xx. Examples are bounded so CI stays fast.
+
+The operations are driven with `operation.as_strategy()` under Hypothesis directly, because the
+schemathesis pytest plugin's lazy fixtures break on pytest 9.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
+
+from tests.inprocess.app_client import InProcessApp
+from tests.helpers import add_key, bearer
+from tests.app.test_cors_openapi import published_spec
+
+MAX_EXAMPLES = 25
+UPSTREAM_STATUSES = frozenset({502, 503})
+REMOTE_CONTENT_OPERATIONS = frozenset({"overrideImage"})
+CONTRACT_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+)
+
+
+def _operations(document: dict[str, Any], skip_methods: frozenset[str] = frozenset()) -> list[Any]:
+    schema = schemathesis.openapi.from_dict(document)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    return [op for op in operations if op.method.upper() not in skip_methods]
+
+
+REQUEST_FIELDS = ("method", "url", "headers", "files", "data", "params", "cookies", "json")
+
+
+def _send(client: httpx.Client, case: Any, token: str) -> httpx.Response:
+    """The case's request, encoded exactly as schemathesis would send it, to the app."""
+    kwargs = case.as_transport_kwargs(base_url=str(client.base_url).rstrip("/"), headers=bearer(token))
+    prepared = requests.Request(**{k: kwargs[k] for k in REQUEST_FIELDS if k in kwargs}).prepare()
+    body = prepared.body or b""
+    return client.request(
+        str(prepared.method),
+        str(prepared.url),
+        headers=dict(prepared.headers),
+        content=body.encode() if isinstance(body, str) else body,
+    )
+
+
+def _check_all(
+    operation: Any, mode: GenerationMode, client: httpx.Client, token: str, *, strict: bool = True
+) -> None:
+    # `ignored_auth` replays requests over the network, which an in-process app is not on;
+    # the auth tests check 401/403 on every protected route explicitly.
+    excluded = [ignored_auth] if strict else [ignored_auth, positive_data_acceptance]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @CONTRACT_SETTINGS
+    def run(case: Any) -> None:
+        response = _send(client, case, token)
+        assert response.status_code != 500, (case.formatted_path, case.query, response.text)
+        if response.status_code in UPSTREAM_STATUSES:
+            # Generated hints can reach the fake upstream's failing paths (or a random
+            # article URL); that answer is a documented 502/503 in our document, which the
+            # published spec predates. It must still be the envelope.
+            assert response.json()["status"] == response.status_code
+            return
+        case.validate_response(response, excluded_checks=excluded, headers=bearer(token))
+
+    run()
+
+
+@pytest.fixture
+def contract_key(app: InProcessApp) -> str:
+    return add_key(app, scope="admin", rate_limit_rpm=1_000_000)
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_published_spec_contract(
+    client: httpx.Client, contract_key: str, mode: GenerationMode
+) -> None:
+    operations = _operations(published_spec())
+    assert [op.label for op in operations] == [
+        "GET /v1/images/{domain}/{entity_type}/{entity_id}/{size}"
+    ]
+    # Our validation is deliberately stricter than the published spec (mbid must be a UUID,
+    # tmdb_id digits, ids and hints without control characters or '/'), so a request the spec
+    # calls valid may get a documented 400; our own document states those rules, and is
+    # checked with the acceptance check on.
+    for operation in operations:
+        _check_all(operation, mode, client, contract_key, strict=False)
+
+
+def test_own_openapi_contract(client: httpx.Client, contract_key: str) -> None:
+    document = client.get("/v1/openapi.json").json()
+    operations = _operations(document)
+    assert len(operations) >= 5
+    for operation in operations:
+        # An override's acceptance depends on what its URL serves, not on the schema alone.
+        strict = operation.definition.raw.get("operationId") not in REMOTE_CONTENT_OPERATIONS
+        _check_all(operation, GenerationMode.POSITIVE, client, contract_key, strict=strict)
