@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--no-wait", action="store_true", help="stop after the examples")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # shown as it goes
     stop_on_signals()  # SIGTERM/SIGHUP, and SIGINT in a background job, stop it like Ctrl-C
     state = ROOT / ".state-demo"
     shutil.rmtree(state, ignore_errors=True)
@@ -54,8 +55,8 @@ def main() -> int:
     with run_fake_upstream() as fake:
         print(f"fake upstream on {fake.base_url}")
         worker = LocalWorker(vars=fake.settings_env(), state_dir=state, port=args.port)
-        worker.start()
         try:
+            worker.start()
             token = add_key(worker.state_dir, new_key("read", name="demo"))
             print(f"service on {worker.base_url}, read key: {token}\n")
             with httpx.Client(base_url=worker.base_url, timeout=60) as client:

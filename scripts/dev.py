@@ -32,8 +32,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--state", default=".state")
-    parser.add_argument("--extra", nargs="*", default=[], help="more wrangler dev arguments")
-    args = parser.parse_args()
+    # Any other arguments are passed on to `wrangler dev` (e.g. --var NAME:VALUE).
+    args, extra = parser.parse_known_args()
     state = (ROOT / args.state).resolve()
     state.mkdir(parents=True, exist_ok=True)
     apply_migrations(state)
@@ -60,7 +60,7 @@ Mint more keys with: make key SCOPE=read|admin
         str(args.port),
         "--persist-to",
         str(state),
-        *args.extra,
+        *extra,
     ]
     os.execv(str(wrangler), argv)
 

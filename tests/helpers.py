@@ -15,6 +15,7 @@ class LocalWorker(Protocol):
 
     def r2_objects(self) -> dict[str, dict[str, object]]: ...
 
+
 _ids = itertools.count(1)
 
 
@@ -119,6 +120,8 @@ def assert_store_consistent(service: LocalWorker) -> None:
     # Rows seeded straight into D1 by other tests (source 'seed') have no objects by design.
     keys = {
         r[0]
-        for r in service.sql("SELECT r2_key FROM images WHERE r2_key != '' AND source != 'seed'", ())
+        for r in service.sql(
+            "SELECT r2_key FROM images WHERE r2_key != '' AND source != 'seed'", ()
+        )
     }
     assert keys == set(service.r2_objects())

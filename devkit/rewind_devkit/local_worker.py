@@ -14,6 +14,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,6 +51,7 @@ class LocalWorker:
         python: bool = True,
         log_level: str = "log",
         migrate: bool = True,
+        through_dev_command: bool = False,
     ) -> None:
         self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
         self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -65,29 +67,26 @@ class LocalWorker:
         # "warn" so per-request log lines do not compete for the CPU.
         self.log_level = log_level
         self.migrate = migrate
+        # Start through `scripts/dev.py` (what `make dev` runs: migrations, a local key, then
+        # wrangler dev) instead of wrangler directly, so tests exercise the command itself.
+        self.through_dev_command = through_dev_command
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LocalWorker:
         """Migrate, seed, start, and wait until `ready_path` answers (or the log says why not)."""
-        if self.migrate:
+        if self.migrate and not self.through_dev_command:
             apply_migrations(self.state_dir, self.config)
         if self.seed_sql:
             execute_sql(self.state_dir, self.seed_sql)
-        # A JavaScript worker (the bench anchors) runs without the local Python flags.
-        command = ["dev"] if self.python else ["wrangler-js", "dev"]
-        args = [
-            str(WRANGLER),
-            *command,
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--persist-to",
-            str(self.state_dir),
-            "--show-interactive-dev-session=false",
-            "--log-level",
-            self.log_level,
-        ]
+        common = ["--show-interactive-dev-session=false", "--log-level", self.log_level]
+        if self.through_dev_command:
+            args = [sys.executable, str(ROOT / "scripts" / "dev.py"), "--port", str(self.port)]
+            args += ["--state", str(self.state_dir), *common]
+        else:
+            # A JavaScript worker (the bench anchors) runs without the local Python flags.
+            command = ["dev"] if self.python else ["wrangler-js", "dev"]
+            args = [str(WRANGLER), *command, "--ip", "127.0.0.1", "--port", str(self.port)]
+            args += ["--persist-to", str(self.state_dir), *common]
         if self.config is not None:
             args += ["--config", str(self.config)]
         for name, value in self.vars.items():
@@ -102,7 +101,11 @@ class LocalWorker:
             start_new_session=True,
             env={**os.environ, "CI": "1"},
         )
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:  # also a KeyboardInterrupt from a stop signal: leave nothing behind
+            self.stop()
+            raise
         return self
 
     def _wait_ready(self) -> None:
@@ -119,7 +122,6 @@ class LocalWorker:
                     pass
                 # Poll interval while the port opens and Pyodide boots; readiness is the answer.
                 time.sleep(0.2)
-        self.stop()
         raise RuntimeError(f"wrangler dev not ready after {READY_TIMEOUT_S} s:\n{self.log()}")
 
     def log(self) -> str:

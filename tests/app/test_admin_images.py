@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
+from tests.helpers import add_image, add_key, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
-from tests.helpers import add_image, add_key, assert_store_consistent, bearer, row, unique
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import httpx
 
-from tests.inprocess.app_client import InProcessApp
 from tests.helpers import add_image, add_key, bearer, unique
+from tests.inprocess.app_client import InProcessApp
 
 
 def _image(app: InProcessApp) -> str:

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
-from tests.inprocess.app_client import InProcessApp
-from tests.helpers import add_key, bearer
 from tests.app.test_cors_openapi import published_spec
+from tests.helpers import add_key, bearer
+from tests.inprocess.app_client import InProcessApp
 
 MAX_EXAMPLES = 25
 UPSTREAM_STATUSES = frozenset({502, 503})
@@ -48,7 +48,9 @@ REQUEST_FIELDS = ("method", "url", "headers", "files", "data", "params", "cookie
 
 def _send(client: httpx.Client, case: Any, token: str) -> httpx.Response:
     """The case's request, encoded exactly as schemathesis would send it, to the app."""
-    kwargs = case.as_transport_kwargs(base_url=str(client.base_url).rstrip("/"), headers=bearer(token))
+    kwargs = case.as_transport_kwargs(
+        base_url=str(client.base_url).rstrip("/"), headers=bearer(token)
+    )
     prepared = requests.Request(**{k: kwargs[k] for k in REQUEST_FIELDS if k in kwargs}).prepare()
     body = prepared.body or b""
     return client.request(

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from tests.inprocess.app_client import InProcessApp
 from tests.helpers import add_image, add_key, bearer, unique
+from tests.inprocess.app_client import InProcessApp
 
 SPEC = Path(__file__).resolve().parents[1] / "contract" / "get-image-by-entity.md"
 

@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.inprocess.app_client import InProcessApp
 from tests.helpers import add_image, add_key, bearer, unique
+from tests.inprocess.app_client import InProcessApp
 
 CDN = "https://cdn.test"
 SIZES = {

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
-import asyncio
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio
 from rewind_devkit.fake_upstream import FakeUpstream
+from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio
+from tests.helpers import add_image, add_key, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
-from tests.helpers import add_image, add_key, assert_store_consistent, bearer, row, unique
 
 COLOR = re.compile(r"^#[0-9a-f]{6}$")
 MBID = "00000000-0000-4000-8000-000000000{:03d}"

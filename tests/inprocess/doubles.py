@@ -185,7 +185,10 @@ class HttpxTransport:
             self._client = httpx.AsyncClient(follow_redirects=False)
         request = self._client.build_request(
             # The guard's own deadline ends the call first; this only bounds a stuck socket.
-            "GET", url, headers=headers, timeout=timeout_ms / 1000 + 1
+            "GET",
+            url,
+            headers=headers,
+            timeout=timeout_ms / 1000 + 1,
         )
         try:
             return _HttpxResponse(await self._client.send(request, stream=True))

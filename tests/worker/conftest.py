@@ -16,8 +16,9 @@ from rewind_devkit.local_worker import LocalWorker
 
 @pytest.fixture(scope="session")
 def worker(service_env: dict[str, str]) -> Iterator[LocalWorker]:
-    """One Worker for the session, with a fresh local D1/R2 state, pointed at the fake."""
-    local = LocalWorker(vars=service_env)
+    """One Worker for the session, with a fresh local D1/R2 state, pointed at the fake, started
+    the way `make dev` starts it (tests/worker/test_commands.py checks what that prints)."""
+    local = LocalWorker(vars=service_env, through_dev_command=True)
     local.start()
     try:
         yield local

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -82,15 +81,3 @@ def test_published_spec_contract(
     # checked with the acceptance check on.
     for operation in operations:
         _check_all(operation, mode, worker.base_url, contract_key, strict=False)
-
-
-def test_own_openapi_contract(worker: LocalWorker, contract_key: str) -> None:
-    document = httpx.get(f"{worker.base_url}/v1/openapi.json").json()
-    # Revoking is left out: random ids could revoke keys that other tests use (revocation has
-    # its own test in test_auth.py).
-    operations = _operations(document, skip_methods=frozenset({"DELETE"}))
-    assert len(operations) >= 5
-    for operation in operations:
-        # An override's acceptance depends on what its URL serves, not on the schema alone.
-        strict = operation.definition.raw.get("operationId") not in REMOTE_CONTENT_OPERATIONS
-        _check_all(operation, GenerationMode.POSITIVE, worker.base_url, contract_key, strict=strict)
