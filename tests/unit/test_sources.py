@@ -73,11 +73,12 @@ def test_registry_order() -> None:
     def names(domain: str, kind: str) -> list[str]:
         return [s.name for s in sources_for(domain, kind)]
 
-    assert names("listening", "albums") == ["apple_music", "deezer", "itunes"]
+    caa = ["cover_art_archive", "cover_art_archive_release_group"]
+    assert names("listening", "albums") == [*caa, "apple_music", "deezer", "itunes"]
     assert names("listening", "artists") == ["deezer", "apple_music", "fanart"]
     assert names("watching", "movies") == ["tmdb", "fanart"]
     assert names("watching", "shows") == ["tmdb"]
-    assert names("collecting", "releases") == ["cover_art_archive", "itunes"]
+    assert names("collecting", "releases") == [*caa, "itunes"]
     assert names("reading", "articles") == ["og_image"]
     assert names("listening", "tracks") == []
     assert names("nope", "albums") == []

@@ -151,7 +151,14 @@ class OgImageSource:
             url=url, headers=base_headers(settings, ACCEPT_HTML), accept_json=False
         )
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
         """Image URLs declared by the page, og:image first; [] when it declares none."""
         page_url = _article_url(query)
         if page_url is None:
