@@ -756,6 +756,10 @@ def test_og_image_json_ld_shapes() -> None:
         ' {"@type": "ImageObject", "contentUrl": "https://example.com/c.jpg", "width": 100}]}'
         "]}</script>"
         '<script type="application/ld+json"><!-- {"broken": </script>'
+        '<script type="application/ld+json">{"@type": "BlogPosting", "image": [["https://x.test/'
+        'nested.jpg"], {"@type": "Person", "url": "https://x.test/me"}, {"@id": "#nowhere"}]}'
+        "</script>"
+        f'<script type="application/ld+json">{"[" * 100_000}</script>'
         '<link rel="image_src" href="/legacy.jpg">'
     )
     assert [(c.url, c.width, c.height) for c in OG_IMAGE.parse(article(url), graph, SETTINGS)] == [

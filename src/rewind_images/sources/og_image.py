@@ -60,6 +60,8 @@ _PAGE_TYPES = frozenset(
         "CollectionPage",
     }
 )
+# Types an `image` value may have (none at all is common too).
+_IMAGE_TYPES = frozenset({"ImageObject", "Photograph"})
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
 _JSON_WRAPPER_RE = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 # Characters left alone when re-quoting a URL someone wrote with spaces or non-ASCII in it.
@@ -215,23 +217,19 @@ def _json_ld_images(texts: list[str], first_order: int) -> list[_Image]:
     for text in texts:
         try:
             doc = json.loads(_JSON_WRAPPER_RE.sub("", text), strict=False)
-        except ValueError:
-            continue  # a broken block is the page's problem, not a reason to fail
+        except (ValueError, RecursionError):
+            continue  # a broken (or absurdly nested) block is the page's problem
         nodes.extend(_nodes(doc))
     by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
     images: list[_Image] = []
 
     def add(value: Any) -> None:
-        if isinstance(value, list):
-            for item in value:
-                add(item)
-            return
         if isinstance(value, dict) and set(value) == {"@id"}:
             value = by_id.get(value["@id"])  # a reference to an ImageObject in the graph
         image = _Image(_JSON_LD, first_order + len(images))
         if isinstance(value, str):
             image.urls.append(value.strip())
-        elif isinstance(value, dict):
+        elif isinstance(value, dict) and _types(value) <= _IMAGE_TYPES:
             for key in ("url", "contentUrl"):
                 if isinstance(value.get(key), str):
                     image.urls.append(value[key].strip())
@@ -243,8 +241,10 @@ def _json_ld_images(texts: list[str], first_order: int) -> list[_Image]:
 
     for node in nodes:
         if _is_page_type(node):
-            add(node.get("image"))
-            add(node.get("primaryImageOfPage"))
+            for key in ("image", "primaryImageOfPage"):
+                value = node.get(key)
+                for item in value if isinstance(value, list) else [value]:
+                    add(item)
     return images
 
 
