@@ -1028,7 +1028,11 @@ ARTICLE_PAGES: list[tuple[str, str, list[Any]]] = [
         ],
     ),
     # Nothing usable: an empty JSON-LD image; an Organization logo only.
-    ("pr-newswire.html", "https://www.prnewswire.com/news-releases/x-300256929.html", []),
+    (
+        "pr-newswire.html",
+        "https://www.prnewswire.com/news-releases/hackerrank--cybermedia-technologies-partner-to-help-close-the-stem-skills-gap-in-federal-government-300256929.html",
+        [],
+    ),
     ("belfusto.html", "https://www.belfusto.com/tendencia/ergowear/", []),
 ]
 
