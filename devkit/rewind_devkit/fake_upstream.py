@@ -318,12 +318,24 @@ class FakeReleaseImage:
 
 @dataclass(frozen=True)
 class FakeRelease:
-    """A MusicBrainz release on the Cover Art Archive (images=() answers 404)."""
+    """A MusicBrainz release on the Cover Art Archive (images=() answers 404).
+
+    `group` is its release group's MBID; by default release N's group is N + 100 (201 -> 301).
+    """
 
     mbid: str
     artist: str
     title: str
     images: tuple[FakeReleaseImage, ...] = ()
+    group: str | None = None
+
+    @property
+    def release_group(self) -> str:
+        return self.group or _mbid(int(self.mbid[-12:]) + 100)
+
+    @property
+    def front(self) -> FakeReleaseImage | None:
+        return next((image for image in self.images if image.front), None)
 
 
 def _mbid(n: int) -> str:
@@ -504,6 +516,22 @@ RELEASES: tuple[FakeRelease, ...] = (
         "Music Has the Right to Children",
         (FakeReleaseImage(_img("caa-mhtrtc-front", *ALBUM), 5001, True, ("Front", "Booklet")),),
     ),
+    # Release-group fallback: this pressing has only a back cover; another release of its group
+    # (207) has a front, which CAA's /release-group/{group}/front-N redirects to.
+    FakeRelease(
+        _mbid(206),
+        "Sigur Rós",
+        "Ágætis byrjun",
+        (FakeReleaseImage(_img("caa-agaetis-back", *ALBUM), 6001, False, ("Back",)),),
+        group=_mbid(306),
+    ),
+    FakeRelease(
+        _mbid(207),
+        "Sigur Rós",
+        "Ágætis byrjun (20th anniversary)",
+        (FakeReleaseImage(_img("caa-agaetis-group-front", *ALBUM), 7001, True, ("Front",)),),
+        group=_mbid(306),
+    ),
 )
 BROKEN_1200_THUMBNAILS = frozenset({5001})
 
@@ -673,6 +701,7 @@ class FakeUpstream:
             "TMDB_IMAGE_URL": f"{base}/tmdb/img",
             "FANART_API_URL": f"{base}/fanart",
             "COVER_ART_ARCHIVE_URL": f"{base}/caa",
+            "MUSICBRAINZ_API_URL": f"{base}/musicbrainz",
             "APPLE_MUSIC_DEVELOPER_TOKEN": APPLE_MUSIC_TOKEN,
             "TMDB_API_READ_TOKEN": TMDB_READ_TOKEN,
             "FANART_API_KEY": FANART_API_KEY,
@@ -834,6 +863,7 @@ class _Handler(BaseHTTPRequestHandler):
             ("/tmdb/img/", self._tmdb_image),
             ("/fanart/", self._fanart),
             ("/caa/", self._caa),
+            ("/musicbrainz/", self._musicbrainz),
             ("/pages/", self._pages),
             ("/img/", self._img),
         )
@@ -1307,6 +1337,22 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._json(200, self._caa_listing(release), "application/json")
             return
+        group_front = re.fullmatch(
+            r"release-group/([0-9a-fA-F-]{36})/front(?:-(250|500|1200))?", rest
+        )
+        if group_front:
+            group, size = group_front.group(1).lower(), group_front.group(2)
+            chosen = next(
+                (r for r in RELEASES if r.release_group == group and r.front is not None), None
+            )
+            if chosen is None or chosen.front is None:
+                self._send(404, b"not found", "text/html")
+                return
+            suffix = f"-{size}" if size else ""
+            self._redirect(
+                307, f"{base}/caa/release/{chosen.mbid}/{chosen.front.image_id}{suffix}.jpg"
+            )
+            return
         image = re.fullmatch(r"release/([0-9a-fA-F-]{36})/(\d+)(?:-(250|500|1200))?\.jpg", rest)
         if image:
             mbid, image_id, size = image.group(1).lower(), image.group(2), image.group(3)
@@ -1334,6 +1380,44 @@ class _Handler(BaseHTTPRequestHandler):
             self._serve_image(found.key)
             return
         self._send(404, b"not found", "text/html")
+
+    # --- MusicBrainz ----------------------------------------------------------------------------
+    def _musicbrainz(self, rest: str, params: dict[str, str]) -> None:
+        """`GET /ws/2/release/{mbid}?inc=release-groups&fmt=json` for the CAA fallback."""
+        lookup = re.fullmatch(r"ws/2/release/([0-9a-fA-F-]{36})", rest)
+        if lookup is None:
+            self._send(404, b"not found", "text/plain")
+            return
+        if params.get("fmt") != "json":
+            self._json(400, {"error": "this fake answers fmt=json only"})
+            return
+        mbid = lookup.group(1).lower()
+        fault = _mbid_fault(mbid)
+        if fault and self._api_fault(fault, "application/json"):
+            return
+        release = _release(mbid)
+        if release is None:
+            self._json(404, {"error": "Not Found", "help": "For usage, please see: ..."})
+            return
+        doc: dict[str, Any] = {
+            "id": release.mbid,
+            "title": release.title,
+            "status": "Official",
+            "cover-art-archive": {
+                "artwork": bool(release.images),
+                "count": len(release.images),
+                "front": release.front is not None,
+                "back": any("Back" in image.types for image in release.images),
+                "darkened": False,
+            },
+        }
+        if "release-groups" in re.split(r"[+ ]", params.get("inc", "")):
+            doc["release-group"] = {
+                "id": release.release_group,
+                "title": release.title,
+                "primary-type": "Album",
+            }
+        self._json(200, doc, "application/json")
 
     def _caa_listing(self, release: FakeRelease) -> dict[str, Any]:
         base = self.fake.base_url

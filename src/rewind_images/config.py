@@ -91,6 +91,7 @@ class Settings:
     fanart_api_url: str = "https://webservice.fanart.tv/v3"
     fanart_api_key: str | None = None
     cover_art_archive_url: str = "https://coverartarchive.org"
+    musicbrainz_api_url: str = "https://musicbrainz.org"
 
     # Plain http and loopback hosts allowed for upstream calls (tests and demo only).
     allow_insecure_sources: bool = False
@@ -138,6 +139,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "fanart_api_url": ("FANART_API_URL", _url),
     "fanart_api_key": ("FANART_API_KEY", _secret),
     "cover_art_archive_url": ("COVER_ART_ARCHIVE_URL", _url),
+    "musicbrainz_api_url": ("MUSICBRAINZ_API_URL", _url),
     "allow_insecure_sources": ("ALLOW_INSECURE_SOURCES", _flag),
     "fetch_timeout_ms": ("FETCH_TIMEOUT_MS", _int),
     "max_download_bytes": ("MAX_DOWNLOAD_BYTES", _int),

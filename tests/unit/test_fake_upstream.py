@@ -193,7 +193,9 @@ QUERIES = {
         SourceQuery("collecting", "releases", "11", mbid="00000000-0000-4000-8000-000000000201"),
         "1001-1200",
     ),
-    "caa back only -> itunes": (
+    # No front on the release: its release group's front is the next candidate (group 302 has
+    # none in the fake, so a download would 404 and the pipeline would go on to iTunes).
+    "caa back only -> release group": (
         SourceQuery(
             "collecting",
             "releases",
@@ -202,7 +204,11 @@ QUERIES = {
             "Rumours",
             mbid="00000000-0000-4000-8000-000000000202",
         ),
-        "itunes-rumours",
+        "/caa/release-group/00000000-0000-4000-8000-000000000302/front-1200",
+    ),
+    "caa back only -> a front elsewhere in its group": (
+        SourceQuery("collecting", "releases", "14", mbid="00000000-0000-4000-8000-000000000206"),
+        "/caa/release-group/00000000-0000-4000-8000-000000000306/front-1200",
     ),
     "og relative": (
         SourceQuery("reading", "articles", "13", article_url="/pages/og-relative"),

@@ -11,6 +11,9 @@ from rewind_images.sources.matching import (
     album_matches,
     artist_match_rank,
     artist_matches,
+    credit_match_rank,
+    credit_matches,
+    credit_parts,
     name_tokens,
     names_match,
     search_name,
@@ -97,6 +100,13 @@ def test_artist_names_kept_apart(requested: str | None, found: str | None) -> No
         ("÷", "÷ (Deluxe)"),
         ("good kid, m.A.A.d city", "good kid, m.A.A.d city (Deluxe)"),
         ("Deluxe", "Deluxe"),  # a title that is only an edition word stays a title
+        # Store descriptors, parenthesised or bracketed alike (real iTunes titles).
+        ("En Concert", "En Concert (Bonus Track Version) [Live]"),
+        ("A Weekend At the Greek", "A Weekend At the Greek (Live)"),
+        ("Brushfire Fairytales", "Brushfire Fairytales (Remastered) [Bonus Version]"),
+        ("Come Together", "Come Together - Single"),
+        ("Dirty Honey", "Dirty Honey - EP"),
+        ("Discovery", "Discovery (Live)"),  # Apple's "(Live)" descriptor
     ],
 )
 def test_album_titles_that_match(requested: str, found: str) -> None:
@@ -108,8 +118,7 @@ def test_album_titles_that_match(requested: str, found: str) -> None:
     [
         ("Red", "Red (Taylor's Version)"),  # re-recording: a different album and cover
         ("Discovery", "Alive 1997"),
-        ("Discovery", "Discovery Live"),
-        ("Discovery", "Discovery (Live)"),
+        ("Discovery", "Discovery Live"),  # unbracketed "Live" may be part of the title
         ("Discovery", "Rediscovery"),
         ("Blue", "Blue Lines"),
         ("Part 1", "Part 2"),
@@ -159,7 +168,9 @@ def test_strip_edition_forms() -> None:
     assert strip_edition("Let It Be - Special Edition") == "Let It Be"
     assert strip_edition("Song - Single") == "Song"
     assert strip_edition("Red (Taylor's Version)") == "Red (Taylor's Version)"
-    assert strip_edition("Live at Pompeii (Live)") == "Live at Pompeii (Live)"
+    assert strip_edition("Live at Pompeii (Live)") == "Live at Pompeii"
+    assert strip_edition("En Concert (Bonus Track Version) [Live]") == "En Concert"
+    assert strip_edition("(Live)") == "(Live)"
     assert strip_edition("Alive - Live") == "Alive - Live"
 
 
@@ -180,3 +191,83 @@ def test_search_name_cleans_for_queries() -> None:
     assert search_name("Abbey Road (Remastered)", album=True) == "Abbey Road"
     assert search_name("Abbey Road (Remastered)", album=False) == "Abbey Road (Remastered)"
     assert search_name("  Kanye   West feat. Jay-Z ", album=False) == "Kanye West"
+
+
+# --- collaboration credits (album artist credits only) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requested", "credit"),
+    [
+        # Real credits from iTunes responses (tests/unit/captured/README.md).
+        ("Gary Clark Jr.", "Gary Clark Jr. & Junkie XL"),
+        ("Junkie XL", "Gary Clark Jr. & Junkie XL"),
+        ("Mamonas Assassinas", "Mamonas Assassinas, Alok & Sevenn"),
+        ("Alok", "Mamonas Assassinas, Alok & Sevenn"),
+        ("Mamonas Assassinas", "Ruy Brissac & Mamonas Assassinas"),
+        ("Jack Johnson", "Manuel Garcia, Silvia Tómas, Jack Johnson & Paula Fuga"),
+        ("Jack Johnson", "Zach Gill & Jack Johnson"),
+        ("Jack Johnson", "Jack Johnson & The Roots"),
+        ("Kanye West", "JAY-Z & Kanye West"),
+        # The other separators.
+        ("Sub Focus", "Sub Focus x Wilkinson"),
+        ("Sub Focus", "Sub Focus \u00d7 Wilkinson"),
+        ("Pitbull", "Pitbull feat. Ne-Yo"),
+        ("Ne-Yo", "Pitbull ft. Ne-Yo"),
+        ("Daft Punk", "Daft Punk and Pharrell Williams"),
+        ("Nick Cave", "Nick Cave with Warren Ellis"),
+        # A name containing a separator is still found inside a bigger credit.
+        ("Mumford & Sons", "Mumford & Sons & Baaba Maal"),
+        ("Earth, Wind & Fire", "Earth, Wind & Fire, The Emotions"),
+        ("Tom Petty", "Tom Petty and the Heartbreakers"),
+        ("The Beatles", "Beatles, The"),
+    ],
+)
+def test_credits_that_name_the_artist(requested: str, credit: str) -> None:
+    assert credit_matches(requested, credit)
+
+
+@pytest.mark.parametrize(
+    ("requested", "credit"),
+    [
+        ("The Animals", "Glass Animals"),
+        ("Glass Animals", "The Animals"),
+        ("Air", "Airbourne"),
+        ("Air", "Airbourne & Friends"),
+        ("Air", "Air Supply & Friends"),
+        ("Jack", "Jack Johnson & Paula Fuga"),  # never a word of an artist's name
+        ("Lil Nas", "Lil Nas X"),  # "X" ends a name; it is not a separator there
+        ("The Heartbreakers", "Tom Petty and the Heartbreakers"),  # a backing band
+        ("The Wailers", "Bob Marley & The Wailers"),
+        ("The", "Beatles, The"),
+        ("Simon", "Paul Simon & Art Garfunkel"),
+        ("Daft Punk", ""),
+        ("Daft Punk", None),
+        (None, "Daft Punk & Friends"),
+    ],
+)
+def test_credits_that_do_not(requested: str | None, credit: str | None) -> None:
+    assert not credit_matches(requested, credit)
+
+
+def test_credit_ranks() -> None:
+    assert credit_match_rank("Gary Clark Jr.", "Gary Clark Jr.") == RANK_EXACT
+    assert credit_match_rank("Gary Clark Jr.", "Gary Clark Jr. & Junkie XL") == RANK_LOOSE
+    assert credit_match_rank("Beatles", "The Beatles") == RANK_LOOSE
+    # Artist entities stay strict: a duo's picture is not a picture of one of them.
+    assert not artist_matches("Gary Clark Jr.", "Gary Clark Jr. & Junkie XL")
+
+
+def test_credit_parts() -> None:
+    assert credit_parts("Mamonas Assassinas, Alok & Sevenn") == [
+        "Mamonas Assassinas, Alok & Sevenn",
+        "Mamonas Assassinas",
+        "Mamonas Assassinas, Alok",
+        "Alok",
+        "Alok & Sevenn",
+        "Sevenn",
+    ]
+    assert credit_parts("Bob Marley & The Wailers") == ["Bob Marley & The Wailers", "Bob Marley"]
+    assert credit_parts("Lil Nas X") == ["Lil Nas X"]
+    many = " & ".join(f"Artist {n}" for n in range(20))
+    assert credit_parts(many) == [many]  # absurd credits are compared whole only

@@ -76,7 +76,8 @@ async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candida
         response = await ctx.fetcher.get(
             request.url, headers=request.headers, max_bytes=MAX_API_RESPONSE_BYTES
         )
-        return source.parse(wanted, response.body, ctx.settings)
+        # The final URL after redirects: relative URLs in a page resolve against it.
+        return source.parse(wanted, response.body, ctx.settings, final_url=response.url)
     except FetchStatusError as exc:
         if exc.status == 404:
             return []  # the upstream knows nothing of this entity: an empty answer

@@ -16,6 +16,9 @@ from rewind_images.sources.base import (
     UpstreamRequest,
 )
 from rewind_images.sources.cover_art_archive import COVER_ART_ARCHIVE
+from rewind_images.sources.cover_art_archive_release_group import (
+    COVER_ART_ARCHIVE_RELEASE_GROUP,
+)
 from rewind_images.sources.deezer import DEEZER_ALBUMS, DEEZER_ARTISTS
 from rewind_images.sources.fanart import FANART_ARTISTS, FANART_MOVIES
 from rewind_images.sources.itunes import ITUNES
@@ -33,11 +36,19 @@ __all__ = [
 ]
 
 SOURCES_BY_KIND: dict[tuple[str, str], tuple[Source, ...]] = {
-    ("listening", "albums"): (APPLE_MUSIC_ALBUMS, DEEZER_ALBUMS, ITUNES),
+    # With an mbid, the Cover Art Archive answers by exact id (no name matching), so it goes
+    # first; without one both CAA sources decline and the name searches run as before.
+    ("listening", "albums"): (
+        COVER_ART_ARCHIVE,
+        COVER_ART_ARCHIVE_RELEASE_GROUP,
+        APPLE_MUSIC_ALBUMS,
+        DEEZER_ALBUMS,
+        ITUNES,
+    ),
     ("listening", "artists"): (DEEZER_ARTISTS, APPLE_MUSIC_ARTISTS, FANART_ARTISTS),
     ("watching", "movies"): (TMDB_MOVIES, FANART_MOVIES),
     ("watching", "shows"): (TMDB_SHOWS,),
-    ("collecting", "releases"): (COVER_ART_ARCHIVE, ITUNES),
+    ("collecting", "releases"): (COVER_ART_ARCHIVE, COVER_ART_ARCHIVE_RELEASE_GROUP, ITUNES),
     ("reading", "articles"): (OG_IMAGE,),
 }
 """Sources per (domain, entity_type), in the order they are tried."""

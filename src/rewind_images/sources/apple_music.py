@@ -22,11 +22,17 @@ from rewind_images.sources.base import (
     dedupe,
     expect_dict,
     expect_list,
+    https_url,
     load_json,
     optional_int,
     optional_str,
 )
-from rewind_images.sources.matching import album_match_rank, artist_match_rank, search_name
+from rewind_images.sources.matching import (
+    album_match_rank,
+    artist_match_rank,
+    credit_match_rank,
+    search_name,
+)
 
 NAME = "apple_music"
 STOREFRONT = "us"
@@ -37,7 +43,7 @@ ALBUM_ARTWORK_SIDE = 1200
 ARTIST_ARTWORK_SIDE = 1000
 
 
-def _render_artwork(artwork: dict[str, Any], side: int) -> Candidate | None:
+def _render_artwork(artwork: dict[str, Any], side: int, settings: Settings) -> Candidate | None:
     """Fill the mzstatic URL template; never ask for more than the original size."""
     template = artwork.get("url")
     if not isinstance(template, str) or "{w}" not in template or "{h}" not in template:
@@ -53,11 +59,12 @@ def _render_artwork(artwork: dict[str, Any], side: int) -> Candidate | None:
     else:
         box = side
     # Some templates also carry {c} (crop code) and {f} (format): ask for the plain box crop.
-    url = (
+    url = https_url(
         template.replace("{w}", str(box))
         .replace("{h}", str(box))
         .replace("{c}", "bb")
-        .replace("{f}", "jpg")
+        .replace("{f}", "jpg"),
+        settings,
     )
     if not (orig_w and orig_h):
         return Candidate(NAME, url, None, None)
@@ -90,7 +97,14 @@ class AppleMusicSource:
         headers["Authorization"] = f"Bearer {token}"
         return UpstreamRequest(url=url, headers=headers, accept_json=True)
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
         """Keep results whose names match the request; exact titles first."""
         doc = expect_dict(load_json(body, NAME), NAME, "response")
         results = expect_dict(doc.get("results", {}), NAME, "results")
@@ -110,7 +124,7 @@ class AppleMusicSource:
             if not isinstance(artwork, dict):
                 continue  # artists without a picture have no artwork at all
             side = ALBUM_ARTWORK_SIDE if self.kind == "albums" else ARTIST_ARTWORK_SIDE
-            candidate = _render_artwork(artwork, side)
+            candidate = _render_artwork(artwork, side, settings)
             if candidate is not None:
                 ranked.append((rank, index, candidate))
         ranked.sort(key=lambda entry: (entry[0], entry[1]))
@@ -120,7 +134,8 @@ class AppleMusicSource:
         name = optional_str(attributes.get("name"), NAME, "name")
         if self.kind == "artists":
             return artist_match_rank(query.artist_name, name)
-        artist_rank = artist_match_rank(
+        # An album's artistName is a credit: "Gary Clark Jr. & Junkie XL" is Gary Clark Jr.'s.
+        artist_rank = credit_match_rank(
             query.artist_name, optional_str(attributes.get("artistName"), NAME, "artistName")
         )
         album_rank = album_match_rank(query.album_name, name)

@@ -7,6 +7,7 @@ and its siblings import nothing from the Worker runtime and run unchanged on CPy
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -76,9 +77,18 @@ class Source(Protocol):
         """Build the upstream GET, or None when a needed hint or secret is missing/invalid."""
         ...
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
         """Turn an HTTP 200 body into candidates, best first ([] = nothing suitable).
 
+        `final_url` is the URL the body was actually read from, after redirects (None: the
+        request URL); sources that resolve relative URLs resolve them against it.
         Raises `SourceResponseError` when the body is malformed.
         """
         ...
@@ -171,6 +181,41 @@ def is_http_url(url: str) -> bool:
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return False
     return parts.username is None and parts.password is None
+
+
+def _is_loopback(host: str | None) -> bool:
+    host = (host or "").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def https_url(url: str, settings: Settings) -> str:
+    """`url` with an `http://` scheme upgraded to `https://` (an explicit :80 is dropped).
+
+    Production fetches https only, and every upstream we use serves the same paths over TLS,
+    so an http URL is upgraded rather than refused. The one exception is a loopback host while
+    `settings.allow_insecure_sources` is set: that is the test/demo fake, which speaks plain
+    http. Anything that is not http (https, junk) is returned unchanged for the caller's
+    checks to judge.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    if parts.scheme.lower() != "http":
+        return url
+    if settings.allow_insecure_sources and _is_loopback(parts.hostname):
+        return url
+    rest = url[len(parts.scheme) :]
+    if port == 80:
+        netloc = parts.netloc
+        rest = rest.replace(netloc, netloc[: -len(":80")], 1)
+    return "https" + rest
 
 
 def dedupe(candidates: list[Candidate]) -> list[Candidate]:

@@ -5,14 +5,15 @@ GET {cover_art_archive_url}/release/{mbid}
 -> {"release": "https://musicbrainz.org/release/<mbid>",
     "images": [{"front": true, "types": ["Front"], "approved": true, "image": ".../1.jpg",
                 "thumbnails": {"250", "500", "1200", "small", "large"}}]}
-A release without art answers 404.
+A release without art answers 404. The listing names the release only, never its release
+group: the release-group fallback is `cover_art_archive_release_group.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from rewind_images.config import Settings
 from rewind_images.sources.base import (
@@ -23,6 +24,7 @@ from rewind_images.sources.base import (
     dedupe,
     expect_dict,
     expect_list,
+    https_url,
     is_http_url,
     load_json,
     optional_str,
@@ -33,16 +35,6 @@ NAME = "cover_art_archive"
 # Thumbnail keys best-first: 1200px, then the 500px "large" (older listings only name it
 # "large"); the original upload comes last because it can be tens of megabytes.
 _THUMBNAIL_PREFERENCE = ("1200", "large", "500")
-# Listings still name these hosts with http://; both serve the same paths over https.
-_HTTPS_HOSTS = frozenset({"coverartarchive.org", "archive.org"})
-
-
-def _https(url: str) -> str:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "http" and (host in _HTTPS_HOSTS or host.endswith(".archive.org")):
-        return "https" + url[len("http") :]
-    return url
 
 
 def _is_front(image: dict[str, Any]) -> bool:
@@ -69,7 +61,14 @@ class CoverArtArchiveSource:
             accept_json=True,
         )
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
         """URLs of the front image (approved first), largest sensible size first."""
         doc = expect_dict(load_json(body, NAME), NAME, "response")
         images = [
@@ -90,8 +89,9 @@ class CoverArtArchiveSource:
                 )
             urls.append(optional_str(image.get("image"), NAME, "image"))
             for url in urls:
+                # Listings still say http://coverartarchive.org; it serves the same over TLS.
                 if url is not None and is_http_url(url):
-                    candidates.append(Candidate(NAME, _https(url), None, None))
+                    candidates.append(Candidate(NAME, https_url(url, settings), None, None))
         return dedupe(candidates)
 
 

@@ -24,11 +24,17 @@ from rewind_images.sources.base import (
     dedupe,
     expect_dict,
     expect_list,
+    https_url,
     is_http_url,
     load_json,
     optional_str,
 )
-from rewind_images.sources.matching import album_match_rank, artist_match_rank, search_name
+from rewind_images.sources.matching import (
+    album_match_rank,
+    artist_match_rank,
+    credit_match_rank,
+    search_name,
+)
 
 NAME = "deezer"
 SEARCH_LIMIT = 10
@@ -84,7 +90,14 @@ class DeezerSource:
             accept_json=True,
         )
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
         """Keep matching results with a real (non-placeholder) XL picture; exact names first."""
         doc = expect_dict(load_json(body, NAME), NAME, "response")
         if "error" in doc:
@@ -104,6 +117,8 @@ class DeezerSource:
             md5 = item.get("md5_image") if isinstance(item.get("md5_image"), str) else None
             if url is None or not is_http_url(url) or _is_placeholder(url, md5):
                 continue
+            # Older records name the CDN with http://; it serves the same file over TLS.
+            url = https_url(url, settings)
             ranked.append((rank, index, Candidate(NAME, url, XL_SIDE, XL_SIDE)))
         ranked.sort(key=lambda entry: (entry[0], entry[1]))
         return dedupe([candidate for _, _, candidate in ranked])
@@ -114,7 +129,7 @@ class DeezerSource:
                 query.artist_name, optional_str(item.get("name"), NAME, "name")
             )
         artist = expect_dict(item.get("artist", {}), NAME, "artist")
-        artist_rank = artist_match_rank(
+        artist_rank = credit_match_rank(
             query.artist_name, optional_str(artist.get("name"), NAME, "artist.name")
         )
         album_rank = album_match_rank(

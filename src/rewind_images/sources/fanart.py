@@ -22,6 +22,7 @@ from rewind_images.sources.base import (
     dedupe,
     expect_dict,
     expect_list,
+    https_url,
     is_http_url,
     load_json,
     optional_int,
@@ -62,7 +63,14 @@ class FanartSource:
             accept_json=True,
         )
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
         """Artist thumbs (most liked first) or posters (English/textless, then most liked)."""
         doc = expect_dict(load_json(body, NAME), NAME, "response")
         if doc.get("status") == "error":
@@ -81,19 +89,13 @@ class FanartSource:
         for item in items:
             url = optional_str(item.get("url"), NAME, "url")
             if url is not None and is_http_url(url):
-                candidates.append(Candidate(NAME, _https(url), width, height))
+                candidates.append(Candidate(NAME, https_url(url, settings), width, height))
         return dedupe(candidates)
 
     @staticmethod
     def _lang_rank(item: dict[str, Any]) -> int:
         lang = item.get("lang")
         return _POSTER_LANGS.index(lang) if lang in _POSTER_LANGS else len(_POSTER_LANGS)
-
-
-def _https(url: str) -> str:
-    # Older records carry http:// asset URLs; the asset host serves the same file over TLS.
-    prefix = "http://assets.fanart.tv/"
-    return "https://assets.fanart.tv/" + url[len(prefix) :] if url.startswith(prefix) else url
 
 
 FANART_ARTISTS = FanartSource(kind="music")

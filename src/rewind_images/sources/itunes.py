@@ -22,11 +22,12 @@ from rewind_images.sources.base import (
     dedupe,
     expect_dict,
     expect_list,
+    https_url,
     is_http_url,
     load_json,
     optional_str,
 )
-from rewind_images.sources.matching import album_match_rank, artist_match_rank, search_name
+from rewind_images.sources.matching import album_match_rank, credit_match_rank, search_name
 
 NAME = "itunes"
 COUNTRY = "US"
@@ -74,7 +75,14 @@ class ITunesSource:
             accept_json=True,
         )
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
         """Keep collections whose artist and title match; exact titles first."""
         # iTunes answers with text/javascript and leading blank lines; JSON parsing copes.
         doc = expect_dict(load_json(body, NAME), NAME, "response")
@@ -84,7 +92,8 @@ class ITunesSource:
             item = expect_dict(raw, NAME, "result")
             if item.get("wrapperType", "collection") != "collection":
                 continue
-            artist_rank = artist_match_rank(
+            # artistName is a credit ("Mamonas Assassinas, Alok & Sevenn"): one artist suffices.
+            artist_rank = credit_match_rank(
                 query.artist_name, optional_str(item.get("artistName"), NAME, "artistName")
             )
             album_rank = album_match_rank(
@@ -93,10 +102,12 @@ class ITunesSource:
             if artist_rank is None or album_rank is None:
                 continue
             small = optional_str(item.get("artworkUrl100"), NAME, "artworkUrl100")
-            url = upscale_artwork_url(small) if small else None
+            big = upscale_artwork_url(small) if small else None
             # A 100px thumbnail is not worth showing; skip results that cannot be upscaled.
-            if url is None or not is_http_url(url):
+            if big is None or not is_http_url(big):
                 continue
+            # Older records say http://isN.mzstatic.com; the same path is served over TLS.
+            url = https_url(big, settings)
             ranked.append((artist_rank + album_rank, index, Candidate(NAME, url, None, None)))
         ranked.sort(key=lambda entry: (entry[0], entry[1]))
         return dedupe([candidate for _, _, candidate in ranked])

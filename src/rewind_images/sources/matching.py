@@ -2,9 +2,11 @@
 
 A false match puts the wrong cover on a page, which is worse than no cover at all, so the rules
 fold only differences that never change identity: case, accents, punctuation, `&` vs "and",
-featured-artist credits, edition/remaster suffixes on albums, "Pt."/"Vol." abbreviations and an
-optional leading "The". Names are compared as whole word sequences, never as prefixes, so "Air"
-does not match "Airbourne".
+featured-artist credits, edition/remaster/live suffixes on albums, "Pt."/"Vol." abbreviations
+and an optional leading "The". Names are compared as whole word sequences, never as prefixes, so
+"Air" does not match "Airbourne". An album's artist credit may list several artists ("Gary
+Clark Jr. & Junkie XL"); `credit_match_rank` accepts the requested artist when it is one of
+them, still as whole names.
 """
 
 from __future__ import annotations
@@ -22,17 +24,32 @@ _FEAT_BARE_RE = re.compile(r"\s+(?:feat\.|ft\.|featuring\s)\s*.*$", re.IGNORECAS
 
 # Words that mark a suffix as "another edition of the same album" (same artwork, give or take).
 # Deliberately excludes "version" alone ("Red (Taylor's Version)" is a different album with a
-# different cover), "live", "remix" and "mix".
+# different cover), "remix" and "mix".
 _EDITION_WORDS_RE = re.compile(
     r"\b(?:deluxe|remaster(?:ed)?|remasters|edition|expanded|anniversary|bonus|reissue[ds]?|"
     r"explicit|clean|mono|stereo)\b",
     re.IGNORECASE,
 )
+# Apple and iTunes tag a live album's own title with "(Live)", or "[Live]" when another
+# bracket precedes it ("A Weekend At the Greek (Live)", "En Concert (Bonus Track Version)
+# [Live]" in one real response), so a bracketed "Live" alone is a store descriptor. "Discovery
+# Live" and "Alive - Live" (no brackets) keep the word: there it may be part of the title.
+_BRACKETED_ONLY_WORDS_RE = re.compile(r"\s*live\s*", re.IGNORECASE)
 # iTunes/Apple name singles and EPs "Title - Single" / "Title - EP"; Deezer just "Title".
 _RELEASE_KIND_RE = re.compile(r"(?:single|ep)", re.IGNORECASE)
 _TRAILING_GROUP_RE = re.compile(r"\s*(?:\(([^()]*)\)|\[([^\[\]]*)\])\s*$")
 _TRAILING_DASH_RE = re.compile(r"\s+[-\u2013\u2014]\s+([^-\u2013\u2014]+)$")
 _SORT_NAME_RE = re.compile(r"^(.+?),\s*the$", re.IGNORECASE)
+# Separators between the artists of a collaboration credit ("A & B", "A, B & C", "A x B",
+# "A with B", "A feat. B"). Words need spaces on both sides, so "Lil Nas X" stays whole.
+_CREDIT_SEPARATOR_RE = re.compile(
+    r"\s*,\s*|\s+(?:&|\+|and|x|\u00d7|with|vs\.?|feat\.?|ft\.?|featuring)\s+", re.IGNORECASE
+)
+# After "&", "and" or "+", a part starting with "The" is a backing band that belongs to the
+# name before it ("Tom Petty and the Heartbreakers", "Bob Marley & The Wailers"): it is never
+# an artist of its own in such a credit.
+_BAND_JOINERS = frozenset({"&", "+", "and"})
+_MAX_CREDIT_PARTS = 8
 
 # Letters NFKD does not decompose into a base letter plus a combining mark.
 _FOLD_TABLE = str.maketrans(
@@ -94,17 +111,18 @@ def strip_featuring(name: str) -> str:
 
 
 def strip_edition(name: str) -> str:
-    """Remove trailing edition/remaster markers and iTunes "- Single"/"- EP" suffixes.
+    """Remove trailing edition/remaster/live markers and iTunes "- Single"/"- EP" suffixes.
 
-    Only trailing suffixes go, repeatedly: "Abbey Road (Remastered) [Deluxe Edition]" becomes
-    "Abbey Road"; a title that is only such a word ("Deluxe") is kept.
+    Only trailing suffixes go, repeatedly: "Abbey Road (Remastered) [Deluxe Edition]" and
+    "En Concert (Bonus Track Version) [Live]" lose both groups; parentheses and square
+    brackets are treated alike. A title that is only such a word ("Deluxe") is kept.
     """
     current = name.strip()
     while True:
         group = _TRAILING_GROUP_RE.search(current)
         if group:
             inner = group.group(1) if group.group(1) is not None else group.group(2) or ""
-            if _EDITION_WORDS_RE.search(inner):
+            if _EDITION_WORDS_RE.search(inner) or _BRACKETED_ONLY_WORDS_RE.fullmatch(inner):
                 candidate = current[: group.start()].rstrip()
                 if candidate:
                     current = candidate
@@ -214,6 +232,54 @@ def _rank(requested: str | None, found: str | None, *, drop_edition: bool) -> in
     return None if loose is None else RANK_LOOSE
 
 
+def credit_parts(credit: str) -> list[str]:
+    """Every run of consecutive artists in a credit, the whole credit first.
+
+    "Mumford & Sons & Baaba Maal" gives the whole, "Mumford", "Mumford & Sons", "Sons",
+    "Sons & Baaba Maal" and "Baaba Maal", so a name that itself contains a separator is still
+    found. A run starting with a backing band ("... & The Wailers") is left out.
+    """
+    text = " ".join(credit.split())
+    pieces: list[tuple[int, int]] = []  # (start, end) of each artist in `text`
+    joiners: list[str] = []  # the separator before each artist ("" for the first)
+    start = 0
+    for match in _CREDIT_SEPARATOR_RE.finditer(text):
+        pieces.append((start, match.start()))
+        joiners.append(match.group().strip().lower())
+        start = match.end()
+    pieces.append((start, len(text)))
+    joiners.insert(0, "")
+    if len(pieces) > _MAX_CREDIT_PARTS:
+        return [text]
+    runs = [text]
+    for i, (first_start, _) in enumerate(pieces):
+        first = text[first_start : pieces[i][1]]
+        if joiners[i] in _BAND_JOINERS and first.lower().startswith(f"{_THE} "):
+            continue
+        for j in range(i, len(pieces)):
+            run = text[first_start : pieces[j][1]].strip()
+            if run and run != text and run.lower() != _THE:
+                runs.append(run)
+    return runs
+
+
+def credit_match_rank(requested: str | None, credit: str | None) -> int | None:
+    """How well an album's artist credit matches the requested artist.
+
+    The whole credit is compared first (RANK_EXACT or RANK_LOOSE as `artist_match_rank`); else
+    the requested artist matching one artist, or a run of them, of a collaboration credit
+    ranks RANK_LOOSE. Use it for album credits only: an artist search result called "Simon &
+    Garfunkel" is not a picture of Simon.
+    """
+    whole = artist_match_rank(requested, credit)
+    if whole is not None or not requested or not credit:
+        return whole
+    for part in credit_parts(credit)[1:]:
+        if artist_match_rank(requested, part) is not None:
+            return RANK_LOOSE
+    return None
+
+
 def album_match_rank(requested: str | None, found: str | None) -> int | None:
     """How well an album title matches: RANK_EXACT, RANK_LOOSE (other edition/"The") or None."""
     return _rank(requested, found, drop_edition=True)
@@ -237,3 +303,8 @@ def album_matches(requested: str | None, found: str | None) -> bool:
 def artist_matches(requested: str | None, found: str | None) -> bool:
     """True when `found` is the requested artist (credits stripped, never a mere prefix)."""
     return artist_match_rank(requested, found) is not None
+
+
+def credit_matches(requested: str | None, credit: str | None) -> bool:
+    """True when the requested artist is the credit, or one of the artists it lists."""
+    return credit_match_rank(requested, credit) is not None

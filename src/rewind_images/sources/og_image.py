@@ -1,15 +1,27 @@
-"""The preview image an article page declares for itself (Open Graph / Twitter card).
+"""The preview image an article page declares for itself (Open Graph, Twitter card, JSON-LD).
 
-GET {article_url} (Accept: text/html) -> HTML; read <meta property="og:image" content="...">,
-then og:image:secure_url, then twitter:image / twitter:image:src, then <link rel="image_src">.
-Relative URLs are resolved against <base href> or the article URL.
+GET {article_url} (Accept: text/html; an http:// article URL is fetched over https) -> HTML.
+Candidates, best first:
+1. `og:image` (with `og:image:url` / `og:image:secure_url`, secure first): images declared
+   with a size come first, largest first; images declared under MIN_DECLARED_SIDE px on their
+   long side are dropped (site logos); undeclared ones follow in page order, those the page
+   also names elsewhere (twitter:image, JSON-LD, image_src: same file name) first.
+2. `twitter:image` / `twitter:image:src` (same size rule).
+3. JSON-LD `image` (or a WebPage's `primaryImageOfPage`) of an Article, NewsArticle,
+   BlogPosting, WebPage (or subtype): a URL string, an array, an ImageObject (`url` or
+   `contentUrl`), or an `{"@id"}` reference to an ImageObject elsewhere in the `@graph`.
+4. `<link rel="image_src">`.
+Relative URLs resolve against `<base href>`, itself resolved against the page's final URL.
+Entities are decoded once, by the HTML parser; JSON-LD text is JSON-decoded only.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from rewind_images.config import Settings
@@ -22,55 +34,93 @@ from rewind_images.sources.base import (
     base_headers,
     clean_hint,
     dedupe,
+    https_url,
     is_http_url,
     optional_int,
 )
 
 NAME = "og_image"
-# Meta keys in order of preference, mapped to a priority (lower is better).
-_IMAGE_KEYS = {
-    "og:image": 0,
-    "og:image:url": 0,
-    "og:image:secure_url": 1,
-    "twitter:image": 2,
-    "twitter:image:src": 2,
-}
-_LINK_IMAGE_PRIORITY = 3
+# Candidates returned at most: each one costs the caller a download when the ones before fail.
+MAX_CANDIDATES = 6
+# An image declared smaller than this on its long side is a logo or an icon, not a picture.
+MIN_DECLARED_SIDE = 200
+# Tiers, best first.
+_OG, _TWITTER, _JSON_LD, _LINK = range(4)
+_TWITTER_KEYS = frozenset({"twitter:image", "twitter:image:src"})
+# schema.org types whose `image` is the page's own picture (not an author's or a publisher's).
+_PAGE_TYPES = frozenset(
+    {
+        "BlogPosting",
+        "LiveBlogPosting",
+        "SocialMediaPosting",
+        "Report",
+        "WebPage",
+        "ItemPage",
+        "CollectionPage",
+    }
+)
+# Types an `image` value may have (none at all is common too).
+_IMAGE_TYPES = frozenset({"ImageObject", "Photograph"})
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
+_JSON_WRAPPER_RE = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 # Characters left alone when re-quoting a URL someone wrote with spaces or non-ASCII in it.
 _URL_SAFE = "/:?#[]@!$&'()*+,;=%~"
 
 
 @dataclass
-class _Found:
-    priority: int
+class _Image:
+    """One declared image: its URLs (best first) and the size the page declares for it."""
+
+    tier: int
     order: int
-    url: str
+    urls: list[str] = field(default_factory=list)
     width: int | None = None
     height: int | None = None
+    has_url: bool = False  # og:image (or og:image:url) seen for this og:image
+    secure: bool = False  # og:image:secure_url seen for this og:image
 
 
-class _MetaCollector(HTMLParser):
-    """Collects image declarations; og:image:width/height attach to the og:image before them."""
+class _PageCollector(HTMLParser):
+    """Collects <base>, Open Graph / Twitter meta, image_src links and JSON-LD script texts."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[_Found] = []
         self.base_href: str | None = None
+        self.images: list[_Image] = []
+        self.json_ld: list[str] = []
+        self._og: _Image | None = None  # the og:image that structured properties attach to
+        self._twitter: _Image | None = None
+        self._script: list[str] | None = None
+
+    def _new(self, tier: int) -> _Image:
+        image = _Image(tier, len(self.images))
+        self.images.append(image)
+        return image
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {key.lower(): (value or "") for key, value in attrs}
-        if tag == "base" and self.base_href is None and values.get("href"):
+        if tag == "base" and self.base_href is None and values.get("href", "").strip():
             self.base_href = values["href"].strip()
         elif tag == "meta":
             self._meta(values)
         elif tag == "link" and "image_src" in values.get("rel", "").lower().split():
             href = values.get("href", "").strip()
             if href:
-                self.found.append(_Found(_LINK_IMAGE_PRIORITY, len(self.found), href))
+                self._new(_LINK).urls.append(href)
+        elif tag == "script" and values.get("type", "").strip().lower() == "application/ld+json":
+            self._script = []
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._script.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._script is not None:
+            self.json_ld.append("".join(self._script))
+            self._script = None
 
     def _meta(self, values: dict[str, str]) -> None:
         # Sites use both property= (Open Graph) and name= (Twitter, and sloppy Open Graph).
@@ -78,15 +128,35 @@ class _MetaCollector(HTMLParser):
         content = values.get("content", "").strip()
         if not key or not content:
             return
-        if key in _IMAGE_KEYS:
-            self.found.append(_Found(_IMAGE_KEYS[key], len(self.found), content))
-        elif key in ("og:image:width", "og:image:height"):
-            target = next((f for f in reversed(self.found) if f.priority <= 1), None)
-            if target is not None:
-                if key.endswith("width"):
-                    target.width = optional_int(content)
-                else:
-                    target.height = optional_int(content)
+        og = self._og
+        if key in ("og:image", "og:image:url"):
+            # A new og:image starts a new image, unless it completes the current one (which
+            # began with its secure_url) or repeats it (og:image:url is an alias).
+            if og is not None and content in og.urls:
+                return
+            if og is None or og.has_url:
+                og = self._og = self._new(_OG)
+            og.urls.append(content)
+            og.has_url = True
+        elif key == "og:image:secure_url":
+            if og is None or og.secure:
+                og = self._og = self._new(_OG)
+            og.urls.insert(0, content)
+            og.secure = True
+        elif key in ("og:image:width", "og:image:height") and og is not None:
+            _set_size(og, key, content)
+        elif key in _TWITTER_KEYS:
+            self._twitter = self._new(_TWITTER)
+            self._twitter.urls.append(content)
+        elif key in ("twitter:image:width", "twitter:image:height") and self._twitter:
+            _set_size(self._twitter, key, content)
+
+
+def _set_size(image: _Image, key: str, content: str) -> None:
+    if key.endswith("width"):
+        image.width = optional_int(content)
+    else:
+        image.height = optional_int(content)
 
 
 def _decode(body: bytes) -> str:
@@ -105,12 +175,124 @@ def _decode(body: bytes) -> str:
         return body.decode("cp1252", errors="replace")
 
 
-def _normalise_url(raw: str, page_url: str, base_href: str | None) -> str | None:
-    """Resolve against the page (and <base>), require http(s), percent-encode stray characters."""
-    base = urljoin(page_url, base_href) if base_href else page_url
+# --- JSON-LD ------------------------------------------------------------------------------------
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    raw = node.get("@type")
+    names = raw if isinstance(raw, list) else [raw]
+    # "https://schema.org/NewsArticle" and "schema:NewsArticle" name the same type.
+    return {re.split(r"[/:#]", name)[-1] for name in names if isinstance(name, str)}
+
+
+def _is_page_type(node: dict[str, Any]) -> bool:
+    return any(name.endswith("Article") or name in _PAGE_TYPES for name in _types(node))
+
+
+def _nodes(doc: Any) -> list[dict[str, Any]]:
+    """Top-level nodes of a JSON-LD document: the object, an array's items, `@graph` items."""
+    items = doc if isinstance(doc, list) else [doc]
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, dict):
+            out.append(item)
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                out.extend(node for node in graph if isinstance(node, dict))
+    return out
+
+
+def _dimension(value: Any) -> int | None:
+    if isinstance(value, dict):  # a QuantitativeValue
+        value = value.get("value")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return optional_int(value)
+
+
+def _json_ld_images(texts: list[str], first_order: int) -> list[_Image]:
+    """Images of the page's Article/WebPage nodes, in document order."""
+    nodes: list[dict[str, Any]] = []
+    for text in texts:
+        try:
+            doc = json.loads(_JSON_WRAPPER_RE.sub("", text), strict=False)
+        except (ValueError, RecursionError):
+            continue  # a broken (or absurdly nested) block is the page's problem
+        nodes.extend(_nodes(doc))
+    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
+    images: list[_Image] = []
+
+    def add(value: Any) -> None:
+        if isinstance(value, dict) and set(value) == {"@id"}:
+            value = by_id.get(value["@id"])  # a reference to an ImageObject in the graph
+        image = _Image(_JSON_LD, first_order + len(images))
+        if isinstance(value, str):
+            image.urls.append(value.strip())
+        elif isinstance(value, dict) and _types(value) <= _IMAGE_TYPES:
+            for key in ("url", "contentUrl"):
+                if isinstance(value.get(key), str):
+                    image.urls.append(value[key].strip())
+            image.width = _dimension(value.get("width"))
+            image.height = _dimension(value.get("height"))
+        image.urls = [url for url in image.urls if url]
+        if image.urls:
+            images.append(image)
+
+    for node in nodes:
+        if _is_page_type(node):
+            for key in ("image", "primaryImageOfPage"):
+                value = node.get(key)
+                for item in value if isinstance(value, list) else [value]:
+                    add(item)
+    return images
+
+
+# --- ranking and URLs ---------------------------------------------------------------------------
+
+
+def _declared_side(image: _Image) -> int | None:
+    sides = [side for side in (image.width, image.height) if side]
+    return max(sides) if sides else None
+
+
+def _file_name(url: str) -> str:
     try:
-        resolved = urljoin(base, raw.strip())
-        parts = urlsplit(resolved)
+        return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
+    except ValueError:
+        return ""
+
+
+def _rank(images: list[_Image]) -> list[_Image]:
+    """Tier order; within a tier, declared sizes largest first, then undeclared in page order.
+
+    Undeclared og:images that the page also names elsewhere come before the others: Blogger
+    declares the blog's 128 px logo as the first og:image and the post's picture second, and
+    only the picture is repeated by twitter:image and image_src.
+    """
+    named_elsewhere = {
+        _file_name(url) for image in images if image.tier != _OG for url in image.urls
+    }
+    kept = []
+    for image in images:
+        side = _declared_side(image)
+        if side is None or side >= MIN_DECLARED_SIDE:
+            kept.append(image)
+
+    def key(image: _Image) -> tuple[int, int, int, int]:
+        side = _declared_side(image)
+        if side is not None:
+            area = (image.width or side) * (image.height or side)
+            return (image.tier, 0, -area, image.order)
+        echoed = any(_file_name(url) in named_elsewhere for url in image.urls)
+        return (image.tier, 1, 0 if echoed else 1, image.order)
+
+    return sorted(kept, key=key)
+
+
+def _normalise_url(raw: str, base: str, settings: Settings) -> str | None:
+    """Resolve against the base, upgrade http, percent-encode stray characters."""
+    try:
+        parts = urlsplit(https_url(urljoin(base, raw.strip()), settings))
     except ValueError:
         return None
     cleaned = urlunsplit(
@@ -125,11 +307,14 @@ def _normalise_url(raw: str, page_url: str, base_href: str | None) -> str | None
     return cleaned if is_http_url(cleaned) else None
 
 
-def _article_url(query: SourceQuery) -> str | None:
+def _article_url(query: SourceQuery, settings: Settings) -> str | None:
+    """The URL to fetch: validated, http upgraded to https, fragment dropped."""
     url = clean_hint(query.article_url)
     if url is None or len(url) > MAX_URL_LENGTH or not is_http_url(url):
         return None
-    return url
+    parts = urlsplit(https_url(url, settings))
+    # The fragment is client-side only; sending it would be wrong.
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
 @dataclass(frozen=True)
@@ -140,32 +325,39 @@ class OgImageSource:
 
     def request(self, query: SourceQuery, settings: Settings) -> UpstreamRequest | None:
         """GET the article page; needs an absolute http(s) article_url without credentials."""
-        url = _article_url(query)
+        url = _article_url(query, settings)
         if url is None:
             return None
-        # The fragment is client-side only; sending it would be wrong.
-        parts = urlsplit(url)
-        url = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
         return UpstreamRequest(
             url=url, headers=base_headers(settings, ACCEPT_HTML), accept_json=False
         )
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
-        """Image URLs declared by the page, og:image first; [] when it declares none."""
-        page_url = _article_url(query)
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
+        """Image URLs declared by the page, best first; [] when it declares none."""
+        page_url = final_url if final_url and is_http_url(final_url) else None
+        page_url = page_url or _article_url(query, settings)
         if page_url is None:
             return []
-        collector = _MetaCollector()
+        collector = _PageCollector()
         # html.parser is forgiving: broken markup yields fewer tags, never an exception.
         collector.feed(_decode(body))
         collector.close()
-        ordered = sorted(collector.found, key=lambda f: (f.priority, f.order))
+        images = collector.images + _json_ld_images(collector.json_ld, len(collector.images))
+        base = urljoin(page_url, collector.base_href) if collector.base_href else page_url
         candidates: list[Candidate] = []
-        for item in ordered:
-            url = _normalise_url(item.url, page_url, collector.base_href)
-            if url is not None:
-                candidates.append(Candidate(NAME, url, item.width, item.height))
-        return dedupe(candidates)
+        for image in _rank(images):
+            for raw in image.urls:
+                url = _normalise_url(raw, base, settings)
+                if url is not None:
+                    candidates.append(Candidate(NAME, url, image.width, image.height))
+        return dedupe(candidates)[:MAX_CANDIDATES]
 
 
 OG_IMAGE = OgImageSource()

@@ -19,6 +19,7 @@ from rewind_images.sources.base import (
     UpstreamRequest,
     base_headers,
     expect_dict,
+    https_url,
     load_json,
     optional_str,
     valid_tmdb_id,
@@ -53,7 +54,14 @@ class TmdbSource:
             accept_json=True,
         )
 
-    def parse(self, query: SourceQuery, body: bytes, settings: Settings) -> list[Candidate]:
+    def parse(
+        self,
+        query: SourceQuery,
+        body: bytes,
+        settings: Settings,
+        *,
+        final_url: str | None = None,
+    ) -> list[Candidate]:
         """The poster at w780, or [] when the record has no poster."""
         doc = expect_dict(load_json(body, NAME), NAME, "response")
         if doc.get("success") is False:
@@ -65,7 +73,7 @@ class TmdbSource:
             return []
         if not _POSTER_PATH_RE.fullmatch(poster):
             raise SourceResponseError(f"{NAME}: unexpected poster_path")
-        url = f"{settings.tmdb_image_url}/{POSTER_SIZE}{poster}"
+        url = https_url(f"{settings.tmdb_image_url}/{POSTER_SIZE}{poster}", settings)
         # Height is left unknown: posters are usually 2:3 but TMDB does not promise it.
         return [Candidate(NAME, url, POSTER_WIDTH, None)]
 
