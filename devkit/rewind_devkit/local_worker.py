@@ -60,7 +60,8 @@ class LocalWorker:
         self.vars = vars or {}
         self.seed_sql = seed_sql
         self.config = config
-        self.log_path = self.state_dir / "wrangler.log"
+        # One log per runtime: two runtimes may share a state dir.
+        self.log_path = self.state_dir / f"wrangler-{self.port}.log"
         self.ready_path = ready_path
         self.python = python
         # "log" keeps the Worker's own output (tracebacks) for failing tests; benchmarks pass

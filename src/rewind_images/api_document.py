@@ -3,6 +3,7 @@ validate requests, so the document cannot drift from behaviour."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,7 +28,8 @@ REF = "#/components/schemas/{model}"
 
 
 def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.schema(ref_template=REF)
+    # A copy: pydantic caches the schema dict it returns, and this function edits it.
+    schema = copy.deepcopy(model.schema(ref_template=REF))
     for name, definition in schema.pop("definitions", {}).items():
         components[name] = definition
     components[model.__name__] = schema
@@ -35,7 +37,8 @@ def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any
 
 
 def _parameters(model: type[BaseModel], where: str, components: dict[str, Any]) -> list[Any]:
-    schema = model.schema(ref_template=REF)
+    # A copy: pydantic caches the schema dict it returns, and this function edits it.
+    schema = copy.deepcopy(model.schema(ref_template=REF))
     definitions = schema.get("definitions", {})
     required = set(schema.get("required", []))
     params = []
