@@ -65,6 +65,7 @@ IMAGE_FAULTS: tuple[str, ...] = (
     "redirect-loop",  # 302 a -> b -> a ...
     "redirect-ok",  # 302 to a good PNG on this server
     "slow",  # a good PNG trickled out over slow_total_s
+    "truncated",  # a real PNG cut short: its header reads, its pixels do not
 )
 """Image-level faults; image key `fault-<name>` (URL /img/fault-<name>/...) applies one."""
 
@@ -571,6 +572,27 @@ for _fault in IMAGE_FAULTS:
         f"fault-{_fault}",
         f'<meta property="og:image" content="{{base}}/img/fault-{_fault}/og.png">',
     )
+_page(
+    "truncated-first",
+    '<meta property="og:image" content="{base}/img/fault-truncated/og.png">'
+    '<meta name="twitter:image" content="{base}/img/article-fallback/card.png">',
+)
+# Hundreds of declared images, none of which downloads: a miss must stay bounded.
+_page(
+    "many-images",
+    "".join(
+        f'<meta property="og:image" content="{{base}}/img/fault-http-404/{n}.png">'
+        for n in range(300)
+    ),
+)
+# Slow candidates in a row: each one times out, so only the miss's deadline bounds the work.
+_page(
+    "slow-images",
+    "".join(
+        f'<meta property="og:image" content="{{base}}/img/fault-timeout/{n}.png">'
+        for n in range(9)
+    ),
+)
 PAGE_REDIRECTS = {
     "redirect": "og-basic",  # 301, then a normal page
     "redirect-loop-a": "redirect-loop-b",
@@ -1465,9 +1487,11 @@ class _Handler(BaseHTTPRequestHandler):
         if template is None:
             self._send(404, b"<h1>Not Found</h1>", "text/html; charset=utf-8")
             return
-        self._send(
-            200, template.replace("{base}", self.fake.base_url).encode(), "text/html; charset=utf-8"
-        )
+        # A page asked for under another host name (a test's alias for this server) names its
+        # images under that name, over plain http like many real pages.
+        host = self.headers.get("Host") or ""
+        base = self.fake.base_url if host.startswith("127.0.0.1") else f"http://{host}"
+        self._send(200, template.replace("{base}", base).encode(), "text/html; charset=utf-8")
 
     # --- images ---------------------------------------------------------------------------------
     def _img(self, rest: str, params: dict[str, str]) -> None:
@@ -1509,6 +1533,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"", "image/png")
         elif fault == "corrupt":
             self._send(200, corrupt_png(), "image/png")
+        elif fault == "truncated":
+            self._send(200, good[: len(good) * 3 // 5], "image/png")
         elif fault == "huge-side":
             self._send(200, _cached_bilevel(*HUGE_SIDE), "image/png")
         elif fault == "huge-area":

@@ -24,6 +24,10 @@ FETCH_RETRY_DELAY_S = 0.2
 # The analysis image's long side. ThumbHash terms are low-frequency, so 32 px gives the same
 # kind of hash as 100 px at a fraction of the cost.
 ANALYSIS_MAX_SIDE = 32
+# Bounds of one miss's work (with `Settings.miss_deadline_ms`): candidates taken from each
+# source, and downloads over all sources.
+MAX_CANDIDATES_PER_SOURCE = 5
+MAX_DOWNLOADS_PER_MISS = 8
 # Claims: one pipeline run (or admin write) per entity at a time, across isolates.
 CLAIM_LEASE_MS = 60_000
 CLAIM_WAIT_MS = 30_000
@@ -101,6 +105,8 @@ class Settings:
     max_redirects: int = 3
     max_source_side: int = 12_000
     max_source_megapixels: int = 50
+    # One deadline for a whole miss (every source and download), well under CLAIM_LEASE_MS.
+    miss_deadline_ms: int = 25_000
 
     negative_ttl_seconds: int = 7 * 24 * 3600
     auth_cache_seconds: int = 60
@@ -146,6 +152,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "max_redirects": ("MAX_REDIRECTS", _int),
     "max_source_side": ("MAX_SOURCE_SIDE", _int),
     "max_source_megapixels": ("MAX_SOURCE_MEGAPIXELS", _int),
+    "miss_deadline_ms": ("MISS_DEADLINE_MS", _int),
     "negative_ttl_seconds": ("NEGATIVE_TTL_SECONDS", _int),
     "auth_cache_seconds": ("AUTH_CACHE_SECONDS", _int),
     "change_poll_seconds": ("CHANGE_POLL_SECONDS", _int),

@@ -169,10 +169,16 @@ class _HttpxResponse:
 
 
 class HttpxTransport:
-    """The guard's `Transport` over an httpx AsyncClient (made on first use, in the app's loop)."""
+    """The guard's `Transport` over an httpx AsyncClient (made on first use, in the app's loop).
+
+    `aliases` maps public host names to a loopback `host:port`, like DNS would: a test can then
+    run the production guard (https only, no IP literals) against the fake upstream. The request
+    keeps its `Host` header, so the fake answers as that host.
+    """
 
     def __init__(self) -> None:
         self._client: httpx.AsyncClient | None = None
+        self.aliases: dict[str, str] = {}
 
     def normalise(self, url: str) -> str:
         try:
@@ -183,6 +189,11 @@ class HttpxTransport:
     async def send(self, url: str, headers: dict[str, str], timeout_ms: int) -> Any:
         if self._client is None:
             self._client = httpx.AsyncClient(follow_redirects=False)
+        target = httpx.URL(url)
+        if target.host in self.aliases:
+            headers = {**headers, "host": target.host}
+            host, port = self.aliases[target.host].split(":")
+            url = str(target.copy_with(scheme="http", host=host, port=int(port)))
         request = self._client.build_request(
             # The guard's own deadline ends the call first; this only bounds a stuck socket.
             "GET",

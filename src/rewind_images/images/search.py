@@ -8,13 +8,24 @@ candidate whose bytes download, validate and analyse.
 A source that declines (no usable hint or secret) or knows nothing (404, no match) adds
 nothing; a source or candidate that fails adds a failure. `Search.found` is None when no
 candidate was accepted: with failures the caller answers 502, without it records "no image".
+
+A miss's work is bounded: at most `MAX_CANDIDATES_PER_SOURCE` candidates of each source, at
+most `MAX_DOWNLOADS_PER_MISS` downloads in all, and one deadline (`settings.miss_deadline_ms`)
+for everything, which also cuts a call in flight; running out of any of them is a failure.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from rewind_images.config import MAX_API_RESPONSE_BYTES
+from rewind_images.config import (
+    MAX_API_RESPONSE_BYTES,
+    MAX_CANDIDATES_PER_SOURCE,
+    MAX_DOWNLOADS_PER_MISS,
+)
 from rewind_images.context import Context
 from rewind_images.images.analysis import Analysis, AnalysisFailed, analyse
 from rewind_images.images.image_schemas import ImageQuery
@@ -28,6 +39,8 @@ from rewind_images.sources import (
     SourceResponseError,
     sources_for,
 )
+
+T = TypeVar("T")
 
 
 class SourceFailed(Exception):
@@ -86,23 +99,49 @@ async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candida
         raise SourceFailed(f"{source.name}: {exc}") from exc
 
 
+class _OutOfTime(Exception):
+    """The miss's deadline passed."""
+
+
+async def _within(ctx: Context, deadline_ms: int, step: Awaitable[T]) -> T:
+    left_s = (deadline_ms - ctx.clock_ms()) / 1000
+    if left_s <= 0:
+        if asyncio.iscoroutine(step):
+            step.close()
+        raise _OutOfTime
+    try:
+        return await asyncio.wait_for(step, left_s)
+    except TimeoutError as exc:
+        raise _OutOfTime from exc
+
+
 async def find(ctx: Context, entity: Entity, query: ImageQuery) -> Search:
-    """Ask the sources in order; stop at the first candidate that is accepted."""
+    """Ask the sources in order; stop at the first candidate that is accepted, or when the
+    miss's bounds are used up."""
     search = Search()
     wanted = source_query(entity, query)
-    for source in sources_for(entity[0], entity[1]):
-        try:
-            candidates = await ask(ctx, source, wanted)
-        except SourceFailed as exc:
-            search.failures.append(str(exc))
-            continue
-        for candidate in candidates:
+    deadline = ctx.clock_ms() + ctx.settings.miss_deadline_ms
+    downloads = 0
+    try:
+        for source in sources_for(entity[0], entity[1]):
             try:
-                search.found = await accept(ctx, candidate)
-            except CandidateRejected as exc:
-                search.failures.append(f"{candidate.source} {candidate.url}: {exc}")
+                candidates = await _within(ctx, deadline, ask(ctx, source, wanted))
+            except SourceFailed as exc:
+                search.failures.append(str(exc))
                 continue
-            return search
+            for candidate in candidates[:MAX_CANDIDATES_PER_SOURCE]:
+                if downloads >= MAX_DOWNLOADS_PER_MISS:
+                    search.failures.append(f"stopped after {downloads} downloads")
+                    return search
+                downloads += 1
+                try:
+                    search.found = await _within(ctx, deadline, accept(ctx, candidate))
+                except CandidateRejected as exc:
+                    search.failures.append(f"{candidate.source} {candidate.url}: {exc}")
+                    continue
+                return search
+    except _OutOfTime:
+        search.failures.append(f"the miss deadline ({ctx.settings.miss_deadline_ms} ms) passed")
     return search
 
 
