@@ -589,8 +589,7 @@ _page(
 _page(
     "slow-images",
     "".join(
-        f'<meta property="og:image" content="{{base}}/img/fault-timeout/{n}.png">'
-        for n in range(9)
+        f'<meta property="og:image" content="{{base}}/img/fault-timeout/{n}.png">' for n in range(9)
     ),
 )
 PAGE_REDIRECTS = {
