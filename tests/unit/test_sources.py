@@ -183,7 +183,6 @@ def test_apple_request_encodes_the_term() -> None:
         "limit": "10",
     }
     assert request.headers["Authorization"] == "Bearer apple-token"
-    assert request.accept_json
 
 
 def test_apple_declines_without_token_or_hints() -> None:
@@ -633,7 +632,6 @@ def test_og_request() -> None:
     assert request is not None
     assert request.url == "https://example.com/posts/1?ref=a"
     assert request.headers["Accept"].startswith("text/html")
-    assert not request.accept_json
     for bad in (
         None,
         "",

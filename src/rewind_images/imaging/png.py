@@ -50,7 +50,7 @@ _ADAM7 = (
     (0, 1, 1, 2),
 )
 
-# Byte -> 0xFF if it equals k else 0x00, built on demand by _eq_mask.
+# The all-zero translate table that `_eq_table` marks one byte value in (0xFF if equal).
 _ZERO_256 = bytes(256)
 # Turns an "is the transparent key" mask (0xFF / 0x00) into alpha (0 / 255).
 _MASK_TO_ALPHA = bytes([255]) + bytes(254) + bytes([0])

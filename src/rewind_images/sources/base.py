@@ -58,11 +58,10 @@ class Candidate:
 
 @dataclass(frozen=True)
 class UpstreamRequest:
-    """A GET the caller should perform; `accept_json` says the body is parsed as JSON."""
+    """A GET the caller should perform (the source's own `parse` reads the body)."""
 
     url: str
     headers: dict[str, str] = field(hash=False)
-    accept_json: bool = True
 
 
 class Source(Protocol):

@@ -58,7 +58,6 @@ class CoverArtArchiveSource:
         return UpstreamRequest(
             url=f"{settings.cover_art_archive_url}/release/{quote(mbid, safe='')}",
             headers=base_headers(settings),
-            accept_json=True,
         )
 
     def parse(

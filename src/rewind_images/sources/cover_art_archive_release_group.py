@@ -58,7 +58,6 @@ class CoverArtArchiveReleaseGroupSource:
         return UpstreamRequest(
             url=f"{base}/ws/2/release/{quote(mbid, safe='')}?{params}",
             headers=base_headers(settings),
-            accept_json=True,
         )
 
     def parse(

@@ -87,7 +87,6 @@ class DeezerSource:
         return UpstreamRequest(
             url=f"{settings.deezer_api_url}/{path}?{params}",
             headers=base_headers(settings),
-            accept_json=True,
         )
 
     def parse(

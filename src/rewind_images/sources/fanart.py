@@ -60,7 +60,6 @@ class FanartSource:
         return UpstreamRequest(
             url=f"{settings.fanart_api_url}/{self.kind}/{quote(entity_id, safe='')}?{params}",
             headers=base_headers(settings),
-            accept_json=True,
         )
 
     def parse(

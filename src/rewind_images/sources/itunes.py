@@ -72,7 +72,6 @@ class ITunesSource:
         return UpstreamRequest(
             url=f"{settings.itunes_api_url}/search?{params}",
             headers=base_headers(settings),
-            accept_json=True,
         )
 
     def parse(

@@ -328,9 +328,7 @@ class OgImageSource:
         url = _article_url(query, settings)
         if url is None:
             return None
-        return UpstreamRequest(
-            url=url, headers=base_headers(settings, ACCEPT_HTML), accept_json=False
-        )
+        return UpstreamRequest(url=url, headers=base_headers(settings, ACCEPT_HTML))
 
     def parse(
         self,

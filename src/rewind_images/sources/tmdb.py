@@ -51,7 +51,6 @@ class TmdbSource:
         return UpstreamRequest(
             url=f"{settings.tmdb_api_url}/{self.kind}/{quote(tmdb_id, safe='')}",
             headers=headers,
-            accept_json=True,
         )
 
     def parse(
