@@ -54,7 +54,10 @@ def main() -> int:
     state.mkdir()
     with run_fake_upstream() as fake:
         print(f"fake upstream on {fake.base_url}")
-        worker = LocalWorker(vars=fake.settings_env(), state_dir=state, port=args.port)
+        # With the local CDN, every Location printed below can be followed to the image.
+        base = f"http://127.0.0.1:{args.port}"
+        env = fake.settings_env(LOCAL_CDN="true", CDN_BASE_URL=base)
+        worker = LocalWorker(vars=env, state_dir=state, port=args.port)
         try:
             worker.start()
             token = add_key(worker.state_dir, new_key("read", name="demo"))

@@ -39,6 +39,16 @@ def main() -> None:
     apply_migrations(state)
     key = ensure_dev_key(state)
     base = f"http://127.0.0.1:{args.port}"
+    # The local CDN: the Locations this service hands out point back at it, and it serves them
+    # from the local bucket (unless CDN_BASE_URL is set in .dev.vars or on the command line).
+    dev_vars = ROOT / ".dev.vars"
+    chosen = any(a.startswith("CDN_BASE_URL:") for a in extra) or (
+        dev_vars.exists()
+        and any(line.startswith("CDN_BASE_URL=") for line in dev_vars.read_text().splitlines())
+    )
+    if not chosen:
+        extra = ["--var", "LOCAL_CDN:true", "--var", f"CDN_BASE_URL:{base}", *extra]
+    cdn_note = "" if chosen else f"Redirects point at the local CDN on {base} (LOCAL_CDN).\n"
     print(
         f"""
 Rewind images, local: {base}   (state in {state})
@@ -46,7 +56,7 @@ Rewind images, local: {base}   (state in {state})
   curl -i -H 'Authorization: Bearer {key}' \\
        '{base}/v1/images/listening/albums/ok-computer/medium?artist_name=Radiohead&album_name=OK%20Computer'
   curl {base}/v1/openapi.json
-Mint more keys with: make key SCOPE=read|admin
+{cdn_note}Mint more keys with: make key SCOPE=read|admin
 """,
         flush=True,
     )

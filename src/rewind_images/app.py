@@ -6,15 +6,17 @@ The features own their routes (`images.image_routes`, `keys.key_routes`); routin
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from rewind_images.api_document import build_openapi
 from rewind_images.context import Context
-from rewind_images.http import Request, Response
+from rewind_images.http import Request, Response, error_response
+from rewind_images.images import local_cdn
 from rewind_images.images.image_routes import IMAGE_ROUTES
 from rewind_images.keys.authentication import authenticate
 from rewind_images.keys.key_routes import KEY_ROUTES
-from rewind_images.routing import Route, dispatch
+from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Route, dispatch
 from rewind_images.system import HEALTH_ROUTE, openapi_route
 
 
@@ -33,4 +35,16 @@ ROUTES: tuple[Route, ...] = (
 
 async def handle(request: Request, ctx: Context) -> Response:
     """Answer one request; never raises."""
+    if ctx.settings.local_cdn:  # local runs only: the CDN's paths are served here too
+        served = await _local_cdn(request, ctx)
+        if served is not None:
+            return served
     return await dispatch(request, ctx, ROUTES, authenticate)
+
+
+async def _local_cdn(request: Request, ctx: Context) -> Response | None:
+    try:
+        return await local_cdn.serve(request, ctx)
+    except Exception:
+        print(f"local CDN failed on {request.path}\n{traceback.format_exc()}")
+        return error_response(500, INTERNAL_ERROR_MESSAGE)

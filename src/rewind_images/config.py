@@ -99,6 +99,9 @@ class Settings:
 
     # Plain http and loopback hosts allowed for upstream calls (tests and demo only).
     allow_insecure_sources: bool = False
+    # Serve CDN_BASE_URL's paths from the bucket through the Images binding (local runs only;
+    # production serves them from a zone with Image Transformations in front of the bucket).
+    local_cdn: bool = False
 
     fetch_timeout_ms: int = 8_000
     max_download_bytes: int = 20 * 1024 * 1024
@@ -147,6 +150,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "cover_art_archive_url": ("COVER_ART_ARCHIVE_URL", _url),
     "musicbrainz_api_url": ("MUSICBRAINZ_API_URL", _url),
     "allow_insecure_sources": ("ALLOW_INSECURE_SOURCES", _flag),
+    "local_cdn": ("LOCAL_CDN", _flag),
     "fetch_timeout_ms": ("FETCH_TIMEOUT_MS", _int),
     "max_download_bytes": ("MAX_DOWNLOAD_BYTES", _int),
     "max_redirects": ("MAX_REDIRECTS", _int),

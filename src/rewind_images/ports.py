@@ -94,6 +94,17 @@ class ImageMeta:
     format: str
 
 
+@dataclass(frozen=True)
+class VariantSpec:
+    """One transformation: the box, how the image fits it, the output type and quality."""
+
+    width: int | None
+    height: int | None
+    fit: str  # cover, contain, scale-down, crop, pad (Cloudflare's names)
+    content_type: str  # image/webp, image/avif, image/jpeg, image/png
+    quality: int
+
+
 class ImageTransformer(Protocol):
     """Image decoding and resizing (the Images binding)."""
 
@@ -103,6 +114,10 @@ class ImageTransformer(Protocol):
 
     async def to_png(self, data: bytes, max_side: int) -> bytes:
         """Shrink to fit in max_side x max_side (aspect ratio kept), encoded as PNG."""
+        ...
+
+    async def transform(self, data: bytes, spec: VariantSpec) -> bytes:
+        """The image transformed as `spec` says, encoded as `spec.content_type`."""
         ...
 
 

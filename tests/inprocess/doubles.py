@@ -19,10 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from PIL import Image
+from PIL import Image, ImageOps
 
 from rewind_images.errors import DependencyError
-from rewind_images.ports import FetchNetworkError, ImageMeta, Row, SqlParam, StoredObject
+from rewind_images.ports import (
+    FetchNetworkError,
+    ImageMeta,
+    Row,
+    SqlParam,
+    StoredObject,
+    VariantSpec,
+)
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -145,6 +152,54 @@ class PillowTransformer:
                 return out.getvalue()
         except Exception as exc:
             raise DoubleFailure(f"image transform failed: {exc}") from exc
+
+    async def transform(self, data: bytes, spec: VariantSpec) -> bytes:
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.seek(0)
+                result = fit_image(image.convert("RGBA"), spec)
+                if spec.content_type == "image/jpeg":
+                    result = result.convert("RGB")
+                out = io.BytesIO()
+                result.save(out, format=_PIL_FORMATS[spec.content_type], quality=spec.quality)
+                return out.getvalue()
+        except Exception as exc:
+            raise DoubleFailure(f"image transform failed: {exc}") from exc
+
+
+_PIL_FORMATS = {
+    "image/webp": "WEBP",
+    "image/avif": "AVIF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+}
+
+
+def _box(image: Image.Image, spec: VariantSpec) -> tuple[int, int]:
+    """The target box; a missing side follows the image's aspect ratio."""
+    if spec.width is not None and spec.height is not None:
+        return spec.width, spec.height
+    if spec.width is not None:
+        return spec.width, max(1, round(image.height * spec.width / image.width))
+    if spec.height is not None:
+        return max(1, round(image.width * spec.height / image.height)), spec.height
+    return image.width, image.height
+
+
+def fit_image(image: Image.Image, spec: VariantSpec) -> Image.Image:
+    """Cloudflare's fit modes on Pillow (cover/crop fill the box, the others fit inside it)."""
+    width, height = _box(image, spec)
+    smaller = image.width <= width and image.height <= height
+    if spec.fit == "cover" or (spec.fit == "crop" and not smaller):
+        return ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
+    if spec.fit in ("scale-down", "crop") and smaller:
+        return image.copy()
+    fitted = ImageOps.contain(image, (width, height), Image.Resampling.LANCZOS)
+    if spec.fit != "pad":
+        return fitted
+    canvas = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    canvas.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
+    return canvas
 
 
 class _HttpxResponse:

@@ -4,6 +4,7 @@ stops everything it started however it is stopped."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+from PIL import Image
 
 from rewind_devkit.local_worker import ROOT, LocalWorker, free_port
 
@@ -105,6 +107,15 @@ def test_make_demo_shows_a_miss_then_a_hit_and_sigterm_stops_all_of_it(tmp_path:
         assert len(lines) == 6, output
         assert all("->  302" in line for line in lines)
         assert "x-thumbhash:" in output
+        # Every Location it prints can be followed: the local CDN serves the variant's bytes.
+        locations = [
+            line.split("location: ", 1)[1] for line in output.splitlines() if "location: " in line
+        ]
+        assert len(locations) == 6
+        for location in locations:
+            variant = httpx.get(location, timeout=60)
+            assert variant.status_code == 200, (location, variant.text)
+            assert Image.open(io.BytesIO(variant.content)).size == (300, 300)
         # The demo's Worker runs in a session of its own: note it before stopping the demo.
         wrangler = subprocess.run(
             ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True, check=False

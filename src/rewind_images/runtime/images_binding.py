@@ -7,7 +7,7 @@ from typing import Any
 import js
 from pyodide.ffi import JsException
 
-from rewind_images.ports import ImageMeta
+from rewind_images.ports import ImageMeta, VariantSpec
 from rewind_images.runtime import PlatformError
 from rewind_images.runtime.js_convert import js_bytes, js_object, to_python
 
@@ -46,6 +46,23 @@ class ImagesBinding:
                 js_object({"width": max_side, "height": max_side, "fit": "scale-down"})
             )
             result = await transformer.output(js_object({"format": "image/png"}))
+            buffer = await result.response().arrayBuffer()
+        except JsException as exc:
+            raise ImagesError(f"image transform failed: {exc}") from exc
+        return bytes(buffer.to_bytes())
+
+    async def transform(self, data: bytes, spec: VariantSpec) -> bytes:
+        """A variant: width/height/fit, then the output type and quality."""
+        box: dict[str, str | int] = {"fit": spec.fit}
+        if spec.width is not None:
+            box["width"] = spec.width
+        if spec.height is not None:
+            box["height"] = spec.height
+        try:
+            transformer = self._images.input(_stream(data)).transform(js_object(box))
+            result = await transformer.output(
+                js_object({"format": spec.content_type, "quality": spec.quality})
+            )
             buffer = await result.response().arrayBuffer()
         except JsException as exc:
             raise ImagesError(f"image transform failed: {exc}") from exc

@@ -1,0 +1,128 @@
+"""The local CDN: following a Location the service hands out gives the image at its size."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from PIL import Image
+
+from rewind_images.images.variants import DIMENSIONS, Size
+from tests.helpers import add_key, bearer, unique
+from tests.inprocess.app_client import BASE_URL, InProcessApp
+
+ALBUM = {"artist_name": "Daft Punk", "album_name": "Discovery"}  # a 600x600 PNG in the fake
+POSTER = {"tmdb_id": "603"}  # a 500x750 JPEG in the fake
+
+
+@pytest.fixture
+def local(service_env: dict[str, str]) -> Iterator[InProcessApp]:
+    instance = InProcessApp({**service_env, "LOCAL_CDN": "true", "CDN_BASE_URL": BASE_URL})
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def _location(client: httpx.Client, token: str, path: str, hints: dict[str, str]) -> str:
+    response = client.get(path, params=hints, headers=bearer(token))
+    assert response.status_code == 302, response.text
+    return response.headers["location"]
+
+
+def _image(response: httpx.Response) -> Image.Image:
+    assert response.status_code == 200, response.text
+    return Image.open(io.BytesIO(response.content))
+
+
+@pytest.mark.parametrize("size", [s for s in Size if s is not Size.original])
+def test_every_sized_location_gives_the_image_at_its_size(local: InProcessApp, size: Size) -> None:
+    token = add_key(local)
+    with local.client() as client:
+        location = _location(
+            client, token, f"/v1/images/watching/movies/{unique('m')}/{size}", POSTER
+        )
+        assert location.startswith(f"{BASE_URL}/cdn-cgi/image/")
+        variant = client.get(location, headers={"accept": "image/webp,*/*"})
+    assert variant.headers["content-type"] == "image/webp"
+    assert variant.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert variant.headers["vary"] == "Accept"
+    assert _image(variant).size == DIMENSIONS[size]
+
+
+def test_the_original_location_gives_the_stored_bytes(local: InProcessApp) -> None:
+    token = add_key(local)
+    with local.client() as client:
+        location = _location(
+            client, token, f"/v1/images/listening/albums/{unique('a')}/original", ALBUM
+        )
+        original = client.get(location)
+    key = location.removeprefix(f"{BASE_URL}/").split("?")[0]
+    assert original.content == local.bucket.objects[key].body
+    assert original.headers["content-type"] == "image/png"
+    assert _image(original).size == (600, 600)
+
+
+@pytest.mark.parametrize(
+    ("options", "accept", "content_type", "size"),
+    [
+        ("width=200,height=100,fit=cover", "image/avif,image/webp", "image/png", (200, 100)),
+        ("width=200,height=100,fit=contain,format=jpeg", "", "image/jpeg", (100, 100)),
+        ("width=200,height=100,fit=pad,format=png", "", "image/png", (200, 100)),
+        ("width=900,fit=scale-down,format=webp", "", "image/webp", (600, 600)),
+        ("width=900,fit=contain,format=webp", "", "image/webp", (900, 900)),
+        ("width=900,height=900,fit=crop,format=webp", "", "image/webp", (600, 600)),
+        ("w=100,h=50,fit=crop,f=webp,q=60", "", "image/webp", (100, 50)),
+        (
+            "width=100,height=100,fit=cover,format=auto,dpr=2",
+            "image/avif,*/*",
+            "image/avif",
+            (200, 200),
+        ),
+        ("width=100,height=100,fit=cover,format=auto", "image/webp", "image/webp", (100, 100)),
+        ("width=100,height=100,fit=cover,format=auto", "", "image/png", (100, 100)),
+    ],
+)
+def test_the_options_clients_build_themselves(
+    local: InProcessApp, options: str, accept: str, content_type: str, size: tuple[int, int]
+) -> None:
+    token = add_key(local)
+    with local.client() as client:
+        location = _location(
+            client, token, f"/v1/images/listening/albums/{unique('a')}/original", ALBUM
+        )
+        key = location.removeprefix(f"{BASE_URL}/").split("?")[0]
+        variant = client.get(f"/cdn-cgi/image/{options}/{key}", headers={"accept": accept})
+    assert variant.headers["content-type"] == content_type
+    assert _image(variant).size == size
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/cdn-cgi/image/width=100,blur=5/listening/albums/x/original.png", 400, 9401),
+        ("/cdn-cgi/image/width=0/listening/albums/x/original.png", 400, 9401),
+        ("/cdn-cgi/image/width=abc/listening/albums/x/original.png", 400, 9401),
+        ("/cdn-cgi/image/fit=stretch/listening/albums/x/original.png", 400, 9401),
+        ("/cdn-cgi/image/format=gif/listening/albums/x/original.png", 400, 9401),
+        ("/cdn-cgi/image/width=100/listening/albums/missing/original.png", 404, 9404),
+        ("/cdn-cgi/image/width=100/not/a/key", 404, 9404),
+        ("/listening/albums/missing/original.png", 404, 9404),
+    ],
+)
+def test_bad_options_and_missing_objects_answer_like_cloudflare(
+    local: InProcessApp, path: str, status: int, code: int
+) -> None:
+    with local.client() as client:
+        response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["cf-resized"] == f"err={code}"
+    assert response.text.startswith(f"ERROR {code}: ")
+
+
+def test_without_the_setting_cdn_paths_are_api_404s(client: httpx.Client) -> None:
+    response = client.get("/cdn-cgi/image/width=100/listening/albums/x/original.png")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found", "status": 404}
