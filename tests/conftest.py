@@ -1,6 +1,8 @@
 """Fixtures shared by the HTTP test layers (`tests/app` in-process, `tests/worker` under workerd):
-one fake upstream per test process (every source's API and image host, on loopback) and the
-settings that point the service at it."""
+one fake upstream per test process (every source's API and image host, on loopback), the
+settings that point the service at it, and keys. Each layer's conftest provides `service` (the
+service under test) and `client`; tests written once in tests/app also run under workerd where
+tests/worker imports them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream, run_fake_upstream
+from tests.helpers import ServiceUnderTest, add_key, bearer
 
 # Short enough that the fake's "timeout" faults (3 s) time out, long enough for slow-but-OK.
 TEST_FETCH_TIMEOUT_MS = "1500"
@@ -32,3 +35,21 @@ def service_env(upstream: FakeUpstream) -> dict[str, str]:
         CDN_BASE_URL=TEST_CDN,
         CHANGE_POLL_SECONDS=TEST_CHANGE_POLL_SECONDS,
     )
+
+
+@pytest.fixture
+def key(service: ServiceUnderTest) -> str:
+    """A read key with room for every request of a test."""
+    return add_key(service, rate_limit_rpm=100_000)
+
+
+@pytest.fixture
+def reader(key: str) -> dict[str, str]:
+    """The Authorization header of `key`."""
+    return bearer(key)
+
+
+@pytest.fixture
+def admin(service: ServiceUnderTest) -> dict[str, str]:
+    """The Authorization header of an admin key."""
+    return bearer(add_key(service, scope="admin", rate_limit_rpm=100_000))

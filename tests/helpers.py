@@ -8,8 +8,9 @@ import itertools
 from typing import Protocol
 
 
-class LocalWorker(Protocol):
-    """What the helpers need: direct SQL on the service's D1 (`LocalWorker`, `InProcessApp`)."""
+class ServiceUnderTest(Protocol):
+    """What the helpers need of the service under test (`ServiceUnderTest` or `InProcessApp`):
+    direct SQL on its D1 and a listing of its R2 objects."""
 
     def sql(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]: ...
 
@@ -25,7 +26,7 @@ def unique(prefix: str) -> str:
 
 
 def add_key(
-    worker: LocalWorker,
+    worker: ServiceUnderTest,
     *,
     scope: str = "read",
     rate_limit_rpm: int = 1000,
@@ -52,7 +53,7 @@ def add_key(
 
 
 def add_image(
-    worker: LocalWorker,
+    worker: ServiceUnderTest,
     domain: str,
     entity_type: str,
     entity_id: str,
@@ -91,7 +92,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def row(service: LocalWorker, domain: str, entity_type: str, entity_id: str) -> dict | None:
+def row(service: ServiceUnderTest, domain: str, entity_type: str, entity_id: str) -> dict | None:
     rows = service.sql(
         "SELECT r2_key, source, source_url, width, height, thumbhash, dominant_color,"
         " accent_color, image_version, search_hints FROM images"
@@ -115,7 +116,7 @@ def row(service: LocalWorker, domain: str, entity_type: str, entity_id: str) -> 
     return dict(zip(names, rows[0], strict=True))
 
 
-def assert_store_consistent(service: LocalWorker) -> None:
+def assert_store_consistent(service: ServiceUnderTest) -> None:
     """Every row with an image has its object, and every object has its row."""
     # Rows seeded straight into D1 by other tests (source 'seed') have no objects by design.
     keys = {

@@ -1,4 +1,4 @@
-"""Fixtures of the in-process layer: each test gets a fresh app (its own D1 and R2 doubles,
+"""Fixtures of the in-process layer: each test gets a fresh service (its own D1 and R2 doubles,
 empty isolate caches) pointed at the session's fake upstream, and an httpx client for it. After
 every test the app's R2 and D1 must agree and no claim may be left."""
 
@@ -14,8 +14,8 @@ from tests.inprocess.app_client import InProcessApp
 
 
 @pytest.fixture
-def app(service_env: dict[str, str]) -> Iterator[InProcessApp]:
-    """A fresh isolate of the service."""
+def service(service_env: dict[str, str]) -> Iterator[InProcessApp]:
+    """The service under test: a fresh isolate of the app, in-process."""
     instance = InProcessApp(service_env)
     try:
         yield instance
@@ -27,7 +27,7 @@ def app(service_env: dict[str, str]) -> Iterator[InProcessApp]:
 
 
 @pytest.fixture
-def client(app: InProcessApp) -> Iterator[httpx.Client]:
-    """An httpx client answered by the app in-process (redirects not followed)."""
-    with app.client() as http:
+def client(service: InProcessApp) -> Iterator[httpx.Client]:
+    """An httpx client answered by the service in-process (redirects not followed)."""
+    with service.client() as http:
         yield http

@@ -6,20 +6,10 @@ import httpx
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
-from tests.helpers import add_image, add_key, bearer, row, unique
+from tests.helpers import add_image, row, unique
 from tests.inprocess.app_client import InProcessApp
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
-
-
-@pytest.fixture
-def admin(app: InProcessApp) -> dict[str, str]:
-    return bearer(add_key(app, scope="admin", rate_limit_rpm=100_000))
-
-
-@pytest.fixture
-def reader(app: InProcessApp) -> dict[str, str]:
-    return bearer(add_key(app, rate_limit_rpm=100_000))
 
 
 def resolve(
@@ -49,7 +39,7 @@ def test_admin_routes_refuse_read_keys_and_anonymous_calls(
 
 
 def test_alternatives_list_every_sources_candidates_and_store_nothing(
-    app: InProcessApp, client: httpx.Client, admin: dict[str, str], reader: dict[str, str]
+    service: InProcessApp, client: httpx.Client, admin: dict[str, str], reader: dict[str, str]
 ) -> None:
     entity = unique("alt")
     path = f"/v1/admin/images/listening/albums/{entity}/alternatives"
@@ -60,7 +50,7 @@ def test_alternatives_list_every_sources_candidates_and_store_nothing(
     assert all(c["url"].startswith("http://127.0.0.1") for c in body["candidates"])
     assert body["failures"] == []
     assert body["current"] is None
-    assert row(app, "listening", "albums", entity) is None
+    assert row(service, "listening", "albums", entity) is None
 
     assert resolve(client, reader, entity, **DISCOVERY).status_code == 302
     current = client.get(path, params=DISCOVERY, headers=admin).json()["current"]
@@ -73,7 +63,7 @@ def test_alternatives_list_every_sources_candidates_and_store_nothing(
 
 
 def test_override_by_url_bumps_the_version_in_the_next_redirect(
-    app: InProcessApp,
+    service: InProcessApp,
     upstream: FakeUpstream,
     client: httpx.Client,
     admin: dict[str, str],
@@ -96,14 +86,14 @@ def test_override_by_url_bumps_the_version_in_the_next_redirect(
     after = resolve(client, reader, entity)
     assert after.headers["location"].endswith(f"/{entity}/original.png?v=2")
     assert after.headers["x-thumbhash"] == info["thumbhash"]
-    stored = row(app, "listening", "albums", entity)
+    stored = row(service, "listening", "albums", entity)
     assert stored is not None
     assert stored["source"] == "manual"
-    assert app.r2_objects()[stored["r2_key"]]["custom_metadata"]["x-source"] == "manual"
+    assert service.r2_objects()[stored["r2_key"]]["custom_metadata"]["x-source"] == "manual"
 
 
 def test_override_by_upload_replaces_the_old_extension(
-    app: InProcessApp,
+    service: InProcessApp,
     upstream: FakeUpstream,
     client: httpx.Client,
     admin: dict[str, str],
@@ -120,14 +110,14 @@ def test_override_by_upload_replaces_the_old_extension(
     )
     assert put.status_code == 200, put.text
     assert put.json()["r2_key"] == f"listening/albums/{entity}/original.gif"
-    objects = [k for k in app.r2_objects() if f"/{entity}/" in k]
+    objects = [k for k in service.r2_objects() if f"/{entity}/" in k]
     assert objects == [f"listening/albums/{entity}/original.gif"]
     after = resolve(client, reader, entity)
     assert after.headers["location"].endswith(f"/{entity}/original.gif?v=2")
 
 
 def test_the_pipeline_never_replaces_an_override(
-    app: InProcessApp,
+    service: InProcessApp,
     upstream: FakeUpstream,
     client: httpx.Client,
     admin: dict[str, str],
@@ -143,7 +133,7 @@ def test_the_pipeline_never_replaces_an_override(
     again = resolve(client, reader, entity, **DISCOVERY)
     assert again.status_code == 302
     assert len(upstream.requests) == before
-    stored = row(app, "listening", "albums", entity)
+    stored = row(service, "listening", "albums", entity)
     assert stored is not None
     assert stored["source"] == "manual"
 
@@ -177,7 +167,7 @@ def test_the_pipeline_never_replaces_an_override(
     ],
 )
 def test_bad_overrides_are_400s_and_change_nothing(
-    app: InProcessApp,
+    service: InProcessApp,
     upstream: FakeUpstream,
     client: httpx.Client,
     admin: dict[str, str],
@@ -193,8 +183,8 @@ def test_bad_overrides_are_400s_and_change_nothing(
     response = client.put(f"/v1/admin/images/listening/albums/{entity}", headers=admin, **kwargs)
     assert response.status_code == status
     assert response.json()["error"].startswith(message)
-    assert row(app, "listening", "albums", entity) is None
-    assert not [k for k in app.r2_objects() if f"/{entity}/" in k]
+    assert row(service, "listening", "albums", entity) is None
+    assert not [k for k in service.r2_objects() if f"/{entity}/" in k]
 
 
 def test_an_oversize_upload_is_413(client: httpx.Client, admin: dict[str, str]) -> None:
@@ -209,7 +199,7 @@ def test_an_oversize_upload_is_413(client: httpx.Client, admin: dict[str, str]) 
 
 
 def test_revert_goes_back_to_the_sources_with_a_new_version(
-    app: InProcessApp,
+    service: InProcessApp,
     upstream: FakeUpstream,
     client: httpx.Client,
     admin: dict[str, str],
@@ -226,7 +216,7 @@ def test_revert_goes_back_to_the_sources_with_a_new_version(
     assert reverted.status_code == 200, reverted.text
     info = reverted.json()
     assert (info["source"], info["is_override"], info["image_version"]) == ("apple_music", False, 3)
-    assert [k for k in app.r2_objects() if f"/{entity}/" in k] == [
+    assert [k for k in service.r2_objects() if f"/{entity}/" in k] == [
         f"listening/albums/{entity}/original.png"
     ]
     after = resolve(client, reader, entity)
@@ -234,7 +224,7 @@ def test_revert_goes_back_to_the_sources_with_a_new_version(
 
 
 def test_revert_without_any_source_leaves_a_no_image_row(
-    app: InProcessApp,
+    service: InProcessApp,
     upstream: FakeUpstream,
     client: httpx.Client,
     admin: dict[str, str],
@@ -250,23 +240,23 @@ def test_revert_without_any_source_leaves_a_no_image_row(
     assert reverted.status_code == 200
     assert reverted.json()["has_image"] is False
     assert reverted.json()["image_version"] == 2
-    assert not [k for k in app.r2_objects() if f"/{entity}/" in k]
+    assert not [k for k in service.r2_objects() if f"/{entity}/" in k]
     assert resolve(client, reader, entity).status_code == 404
 
 
-def test_revert_errors(app: InProcessApp, client: httpx.Client, admin: dict[str, str]) -> None:
+def test_revert_errors(service: InProcessApp, client: httpx.Client, admin: dict[str, str]) -> None:
     missing = client.delete(
         f"/v1/admin/images/listening/albums/{unique('no')}/override", headers=admin
     )
     assert missing.json() == {"error": "No image record for this entity", "status": 404}
     entity = unique("plain")
-    add_image(app, "listening", "albums", entity)
+    add_image(service, "listening", "albums", entity)
     plain = client.delete(f"/v1/admin/images/listening/albums/{entity}/override", headers=admin)
     assert plain.json() == {"error": "This entity has no override", "status": 400}
 
 
 def test_delete_removes_row_and_object_and_the_next_get_starts_afresh(
-    app: InProcessApp,
+    service: InProcessApp,
     upstream: FakeUpstream,
     client: httpx.Client,
     admin: dict[str, str],
@@ -279,8 +269,8 @@ def test_delete_removes_row_and_object_and_the_next_get_starts_afresh(
         "deleted": True,
         "removed_objects": [f"listening/albums/{entity}/original.png"],
     }
-    assert row(app, "listening", "albums", entity) is None
-    assert not [k for k in app.r2_objects() if f"/{entity}/" in k]
+    assert row(service, "listening", "albums", entity) is None
+    assert not [k for k in service.r2_objects() if f"/{entity}/" in k]
     before = upstream.count("/apple/")
     assert resolve(client, reader, entity, **DISCOVERY).status_code == 302
     assert upstream.count("/apple/") > before
@@ -289,16 +279,16 @@ def test_delete_removes_row_and_object_and_the_next_get_starts_afresh(
 
 
 def test_reanalyze_restores_missing_hashes_in_batches(
-    app: InProcessApp, client: httpx.Client, admin: dict[str, str], reader: dict[str, str]
+    service: InProcessApp, client: httpx.Client, admin: dict[str, str], reader: dict[str, str]
 ) -> None:
     entities = [unique("re") for _ in range(3)]
     expected = {}
     for entity in entities:
         expected[entity] = resolve(client, reader, entity, **DISCOVERY).headers["x-thumbhash"]
     broken = unique("re-missing")
-    add_image(app, "listening", "albums", broken, thumbhash=None)  # no object behind it
+    add_image(service, "listening", "albums", broken, thumbhash=None)  # no object behind it
     placeholders = ",".join("?" * len(entities))
-    app.sql(
+    service.sql(
         "UPDATE images SET thumbhash = NULL, dominant_color = NULL"
         f" WHERE entity_id IN ({placeholders})",
         tuple(entities),
@@ -318,7 +308,7 @@ def test_reanalyze_restores_missing_hashes_in_batches(
     assert updated >= 3
     assert failed >= 1  # the row whose object was never stored
     for entity in entities:
-        stored = row(app, "listening", "albums", entity)
+        stored = row(service, "listening", "albums", entity)
         assert stored is not None
         assert stored["thumbhash"] == expected[entity]
         assert stored["dominant_color"] is not None

@@ -8,16 +8,16 @@ from tests.helpers import add_image, add_key, bearer, unique
 from tests.inprocess.app_client import InProcessApp
 
 
-def _image(app: InProcessApp) -> str:
+def _image(service: InProcessApp) -> str:
     entity = unique("album")
-    add_image(app, "listening", "albums", entity)
+    add_image(service, "listening", "albums", entity)
     return f"/v1/images/listening/albums/{entity}/medium"
 
 
 def test_missing_malformed_and_unknown_keys_are_401(
-    app: InProcessApp, client: httpx.Client
+    service: InProcessApp, client: httpx.Client
 ) -> None:
-    path = _image(app)
+    path = _image(service)
     for headers in (
         {},
         {"Authorization": "rw_live_nobearer"},
@@ -31,29 +31,31 @@ def test_missing_malformed_and_unknown_keys_are_401(
         assert response.json() == {"error": "Unauthorized", "status": 401}
 
 
-def test_expired_key_is_401_token_expired(app: InProcessApp, client: httpx.Client) -> None:
-    token = add_key(app, expires_at="2020-01-01T00:00:00.000Z")
-    response = client.get(_image(app), headers=bearer(token))
+def test_expired_key_is_401_token_expired(service: InProcessApp, client: httpx.Client) -> None:
+    token = add_key(service, expires_at="2020-01-01T00:00:00.000Z")
+    response = client.get(_image(service), headers=bearer(token))
     assert response.status_code == 401
     assert response.json() == {"error": "Token expired", "status": 401}
 
 
-def test_inactive_key_is_401(app: InProcessApp, client: httpx.Client) -> None:
-    token = add_key(app, active=False)
-    response = client.get(_image(app), headers=bearer(token))
+def test_inactive_key_is_401(service: InProcessApp, client: httpx.Client) -> None:
+    token = add_key(service, active=False)
+    response = client.get(_image(service), headers=bearer(token))
     assert response.json() == {"error": "Unauthorized", "status": 401}
 
 
-def test_read_key_on_an_admin_route_is_403(app: InProcessApp, client: httpx.Client) -> None:
-    token = add_key(app)
+def test_read_key_on_an_admin_route_is_403(service: InProcessApp, client: httpx.Client) -> None:
+    token = add_key(service)
     response = client.get("/v1/admin/keys", headers=bearer(token))
     assert response.status_code == 403
     assert response.json() == {"error": "Forbidden", "status": 403}
 
 
-def test_rate_limit_headers_count_down_then_429(app: InProcessApp, client: httpx.Client) -> None:
-    token = add_key(app, rate_limit_rpm=3)
-    path = _image(app)
+def test_rate_limit_headers_count_down_then_429(
+    service: InProcessApp, client: httpx.Client
+) -> None:
+    token = add_key(service, rate_limit_rpm=3)
+    path = _image(service)
     remaining = []
     for _ in range(3):
         response = client.get(path, headers=bearer(token))
@@ -70,23 +72,23 @@ def test_rate_limit_headers_count_down_then_429(app: InProcessApp, client: httpx
 
 
 def test_usage_is_counted_without_a_write_per_request(
-    app: InProcessApp, client: httpx.Client
+    service: InProcessApp, client: httpx.Client
 ) -> None:
-    token = add_key(app)
-    path = _image(app)
+    token = add_key(service)
+    path = _image(service)
     for _ in range(5):
         assert client.get(path, headers=bearer(token)).status_code == 302
     # Background writes finish after the response; the first use is flushed at once, the rest
     # are summed in memory until the flush interval (60 s) passes.
-    rows = app.sql(
+    rows = service.sql(
         "SELECT request_count, last_used_at FROM api_keys WHERE key_hint = ?", (token[-4:],)
     )
     assert rows[0][0] == 1
     assert rows[0][1] is not None
 
 
-def test_admin_can_create_list_and_revoke_keys(app: InProcessApp, client: httpx.Client) -> None:
-    admin = add_key(app, scope="admin")
+def test_admin_can_create_list_and_revoke_keys(service: InProcessApp, client: httpx.Client) -> None:
+    admin = add_key(service, scope="admin")
     created = client.post(
         "/v1/admin/keys", headers=bearer(admin), json={"name": "my app", "rate_limit_rpm": 100}
     )
@@ -97,7 +99,7 @@ def test_admin_can_create_list_and_revoke_keys(app: InProcessApp, client: httpx.
     assert body["key_prefix"] == raw[:10]
     assert body["key_hint"] == raw[-4:]
     assert body["scope"] == "read"
-    path = _image(app)
+    path = _image(service)
     assert client.get(path, headers=bearer(raw)).status_code == 302
 
     listing = client.get("/v1/admin/keys?limit=100", headers=bearer(admin)).json()
@@ -127,8 +129,8 @@ def test_admin_can_create_list_and_revoke_keys(app: InProcessApp, client: httpx.
     assert missing.json() == {"error": "Key not found", "status": 404}
 
 
-def test_key_creation_validates_its_body(app: InProcessApp, client: httpx.Client) -> None:
-    admin = add_key(app, scope="admin")
+def test_key_creation_validates_its_body(service: InProcessApp, client: httpx.Client) -> None:
+    admin = add_key(service, scope="admin")
     for body, message in (
         (b"not json", "Body is not valid JSON"),
         (b"[]", "Body must be a JSON object"),

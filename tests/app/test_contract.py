@@ -1,4 +1,4 @@
-"""Property-based contract tests (schemathesis) against the app, in-process.
+"""Property-based contract tests (schemathesis) against the service, in-process.
 
 Two documents drive them: the published spec of the endpoint (a copy in tests/contract/) and our
 own /v1/openapi.json. For every operation, schemathesis generates valid requests (and, for the
@@ -48,7 +48,7 @@ REQUEST_FIELDS = ("method", "url", "headers", "files", "data", "params", "cookie
 
 
 def _send(client: httpx.Client, case: Any, token: str) -> httpx.Response:
-    """The case's request, encoded exactly as schemathesis would send it, to the app."""
+    """The case's request, encoded exactly as schemathesis would send it, to the service."""
     kwargs = case.as_transport_kwargs(
         base_url=str(client.base_url).rstrip("/"), headers=bearer(token)
     )
@@ -70,7 +70,7 @@ def _required_body_left_out(operation: Any, case: Any) -> bool:
 def _check_all(
     operation: Any, mode: GenerationMode, client: httpx.Client, token: str, *, strict: bool = True
 ) -> None:
-    # `ignored_auth` replays requests over the network, which an in-process app is not on;
+    # `ignored_auth` replays requests over the network, which an in-process service is not on;
     # the auth tests check 401/403 on every protected route explicitly.
     excluded = [ignored_auth] if strict else [ignored_auth, positive_data_acceptance]
 
@@ -96,8 +96,8 @@ def _check_all(
 
 
 @pytest.fixture
-def contract_key(app: InProcessApp) -> str:
-    return add_key(app, scope="admin", rate_limit_rpm=1_000_000)
+def contract_key(service: InProcessApp) -> str:
+    return add_key(service, scope="admin", rate_limit_rpm=1_000_000)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

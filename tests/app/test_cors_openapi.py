@@ -36,13 +36,13 @@ def test_preflight_needs_no_key(client: httpx.Client) -> None:
 
 
 def test_redirect_exposes_the_metadata_and_rate_limit_headers(
-    app: InProcessApp, client: httpx.Client
+    service: InProcessApp, client: httpx.Client
 ) -> None:
     entity = unique("album")
-    add_image(app, "listening", "albums", entity)
+    add_image(service, "listening", "albums", entity)
     response = client.get(
         f"/v1/images/listening/albums/{entity}/small",
-        headers={**bearer(add_key(app)), "Origin": "https://app.example"},
+        headers={**bearer(add_key(service)), "Origin": "https://app.example"},
     )
     exposed = {
         h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")

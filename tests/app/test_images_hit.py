@@ -9,7 +9,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.helpers import add_image, add_key, bearer, unique
+from tests.helpers import add_image, bearer, unique
 from tests.inprocess.app_client import InProcessApp
 
 CDN = "https://cdn.test"
@@ -26,17 +26,12 @@ SIZES = {
 VALID_SIZES = "thumbnail, small, medium, large, poster, poster-lg, backdrop, original, poster-sm"
 
 
-@pytest.fixture
-def key(app: InProcessApp) -> str:
-    return add_key(app)
-
-
 @pytest.mark.parametrize("size", [*SIZES, "original"])
 def test_hit_redirects_to_the_exact_cdn_url_for_each_size(
-    app: InProcessApp, client: httpx.Client, key: str, size: str
+    service: InProcessApp, client: httpx.Client, key: str, size: str
 ) -> None:
     entity = unique("album")
-    add_image(app, "listening", "albums", entity, version=3)
+    add_image(service, "listening", "albums", entity, version=3)
     response = client.get(f"/v1/images/listening/albums/{entity}/{size}", headers=bearer(key))
     assert response.status_code == 302
     object_key = f"listening/albums/{entity}/original.jpg"
@@ -55,9 +50,9 @@ def test_hit_redirects_to_the_exact_cdn_url_for_each_size(
 
 
 def test_entity_id_segments_are_percent_encoded_in_the_location(
-    app: InProcessApp, client: httpx.Client, key: str
+    service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
-    add_image(app, "watching", "movies", "tmdb:15 #1")
+    add_image(service, "watching", "movies", "tmdb:15 #1")
     response = client.get(
         f"/v1/images/watching/movies/{quote('tmdb:15 #1', safe='')}/medium", headers=bearer(key)
     )
@@ -69,10 +64,10 @@ def test_entity_id_segments_are_percent_encoded_in_the_location(
 
 
 def test_head_answers_like_get_without_a_body(
-    app: InProcessApp, client: httpx.Client, key: str
+    service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
     entity = unique("album")
-    add_image(app, "listening", "albums", entity)
+    add_image(service, "listening", "albums", entity)
     got = client.get(f"/v1/images/listening/albums/{entity}/small", headers=bearer(key))
     head = client.head(f"/v1/images/listening/albums/{entity}/small", headers=bearer(key))
     assert head.status_code == 302
@@ -82,10 +77,10 @@ def test_head_answers_like_get_without_a_body(
 
 
 def test_unknown_metadata_headers_are_left_out(
-    app: InProcessApp, client: httpx.Client, key: str
+    service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
     entity = unique("artist")
-    add_image(app, "listening", "artists", entity, thumbhash=None, dominant=None, accent=None)
+    add_image(service, "listening", "artists", entity, thumbhash=None, dominant=None, accent=None)
     response = client.get(f"/v1/images/listening/artists/{entity}/small", headers=bearer(key))
     assert response.status_code == 302
     for name in ("x-thumbhash", "x-dominant-color", "x-accent-color"):
@@ -93,11 +88,11 @@ def test_unknown_metadata_headers_are_left_out(
 
 
 def test_a_no_image_record_is_a_404_not_a_broken_redirect(
-    app: InProcessApp, client: httpx.Client, key: str
+    service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
     entity = unique("album")
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    add_image(app, "listening", "albums", entity, r2_key="", source="none", checked_at=now)
+    add_image(service, "listening", "albums", entity, r2_key="", source="none", checked_at=now)
     response = client.get(f"/v1/images/listening/albums/{entity}/medium", headers=bearer(key))
     assert response.status_code == 404
     assert response.json() == {"error": "No image available for this entity", "status": 404}
@@ -137,24 +132,24 @@ def test_bad_input_is_a_400_envelope_with_the_api_message(
     assert response.json() == {"error": message, "status": 400}
 
 
-def test_bad_input_is_not_stored(app: InProcessApp, client: httpx.Client, key: str) -> None:
+def test_bad_input_is_not_stored(service: InProcessApp, client: httpx.Client, key: str) -> None:
     client.get("/v1/images/listening/albums/" + "y" * 201 + "/medium", headers=bearer(key))
-    rows = app.sql("SELECT count(*) FROM images WHERE entity_id LIKE 'yyyy%'")
+    rows = service.sql("SELECT count(*) FROM images WHERE entity_id LIKE 'yyyy%'")
     assert rows == [(0,)]
 
 
 def test_a_version_written_elsewhere_reaches_the_cached_hit_path(
-    app: InProcessApp, client: httpx.Client, key: str
+    service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
     entity = unique("elsewhere")
-    add_image(app, "listening", "albums", entity, version=1)
+    add_image(service, "listening", "albums", entity, version=1)
     url = f"/v1/images/listening/albums/{entity}/medium"
     assert client.get(url, headers=bearer(key)).headers["location"].endswith("?v=1")
     # As another isolate or an operator would: straight into D1, the trigger logs the change.
-    app.sql("UPDATE images SET image_version = 7 WHERE entity_id = ?", (entity,))
-    logged = app.sql("SELECT count(*) FROM image_changes WHERE entity_id = ?", (entity,))
+    service.sql("UPDATE images SET image_version = 7 WHERE entity_id = ?", (entity,))
+    logged = service.sql("SELECT count(*) FROM image_changes WHERE entity_id = ?", (entity,))
     assert logged == [(2,)]  # the insert and the update
-    deadline = time.monotonic() + 10  # CHANGE_POLL_SECONDS is 1 in the test app
+    deadline = time.monotonic() + 10  # CHANGE_POLL_SECONDS is 1 in the test service
     location = ""
     while time.monotonic() < deadline:
         location = client.get(url, headers=bearer(key)).headers["location"]

@@ -26,7 +26,7 @@ def article(page_url: str) -> str:
 
 @pytest.fixture
 def production(service_env: dict[str, str], upstream: FakeUpstream) -> Iterator[InProcessApp]:
-    """The app with the production URL guard (https only, DNS names only), and a public name
+    """The service with the production URL guard (https only, DNS names only), and a public name
     that resolves to the fake upstream."""
     instance = InProcessApp({**service_env, "ALLOW_INSECURE_SOURCES": "false"})
     instance.transport.aliases[ALIAS] = urlsplit(upstream.base_url).netloc
@@ -53,21 +53,21 @@ def test_an_http_article_link_resolves_through_https(
 
 
 def test_a_candidate_that_cannot_be_analysed_falls_back_to_the_next(
-    app: InProcessApp, client: httpx.Client, upstream: FakeUpstream
+    service: InProcessApp, client: httpx.Client, upstream: FakeUpstream
 ) -> None:
-    token = add_key(app)
+    token = add_key(service)
     response = client.get(article(upstream.url("/pages/truncated-first")), headers=bearer(token))
     assert response.status_code == 302, response.text
     entity = urlsplit(str(response.request.url)).path.split("/")[5]
-    stored = row(app, "reading", "articles", entity)
+    stored = row(service, "reading", "articles", entity)
     assert stored is not None
     assert "/img/article-fallback/" in str(stored["source_url"])
 
 
 def test_a_page_with_hundreds_of_images_costs_a_bounded_number_of_downloads(
-    app: InProcessApp, client: httpx.Client, upstream: FakeUpstream
+    service: InProcessApp, client: httpx.Client, upstream: FakeUpstream
 ) -> None:
-    token = add_key(app)
+    token = add_key(service)
     upstream.reset()
     response = client.get(article(upstream.url("/pages/many-images")), headers=bearer(token))
     assert response.status_code == 502
@@ -78,11 +78,11 @@ def test_slow_candidates_stop_at_the_miss_deadline(
     service_env: dict[str, str], upstream: FakeUpstream
 ) -> None:
     # Each candidate times out after FETCH_TIMEOUT_MS (1.5 s); the deadline cuts the second.
-    app = InProcessApp({**service_env, "MISS_DEADLINE_MS": "2000"})
+    service = InProcessApp({**service_env, "MISS_DEADLINE_MS": "2000"})
     try:
-        token = add_key(app)
+        token = add_key(service)
         upstream.reset()
-        with app.client() as client:
+        with service.client() as client:
             response = client.get(
                 article(upstream.url("/pages/slow-images")), headers=bearer(token)
             )
@@ -90,4 +90,4 @@ def test_slow_candidates_stop_at_the_miss_deadline(
         assert response.json() == {"error": "Image sources failed; try again later", "status": 502}
         assert upstream.count("/img/fault-timeout/") == 2  # five without the deadline
     finally:
-        app.close()
+        service.close()

@@ -12,16 +12,11 @@ import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio
-from tests.helpers import add_image, add_key, bearer, row, unique
+from tests.helpers import add_image, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
 
 COLOR = re.compile(r"^#[0-9a-f]{6}$")
 MBID = "00000000-0000-4000-8000-000000000{:03d}"
-
-
-@pytest.fixture
-def key(app: InProcessApp) -> str:
-    return add_key(app, rate_limit_rpm=100_000)
 
 
 def image_url(
@@ -73,7 +68,7 @@ ROUTES = [
     ids=[f"{r[0]}-{r[1]}-{r[3]}" for r in ROUTES],
 )
 def test_miss_stores_analyses_and_redirects_then_hits_without_upstream_calls(
-    app: InProcessApp,
+    service: InProcessApp,
     upstream: FakeUpstream,
     client: httpx.Client,
     key: str,
@@ -103,14 +98,14 @@ def test_miss_stores_analyses_and_redirects_then_hits_without_upstream_calls(
     )
     assert COLOR.match(miss.headers["x-dominant-color"])
 
-    stored = row(app, domain, entity_type, entity)
+    stored = row(service, domain, entity_type, entity)
     assert stored is not None
     assert stored["r2_key"] == object_key
     assert stored["source"] == source
     assert image in stored["source_url"]
     assert (stored["width"], stored["height"]) == (width, height)
     assert stored["thumbhash"] == miss.headers["x-thumbhash"]
-    obj = app.r2_objects()[object_key]
+    obj = service.r2_objects()[object_key]
     assert obj["http_metadata"] == {
         "contentType": "image/png",
         "cacheControl": "public, max-age=31536000, immutable",
@@ -156,15 +151,15 @@ def test_upstream_requests_identify_themselves(upstream: FakeUpstream) -> None:
     ],
 )
 def test_failing_sources_answer_502_and_record_nothing(
-    app: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: str, fault: str
+    service: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: str, fault: str
 ) -> None:
     entity = unique("fault")
     url = image_url("listening", "albums", entity, artist_name="Fault Injection", album_name=fault)
     response = client.get(url, headers=bearer(key))
     assert response.status_code == 502, response.text
     assert response.json() == {"error": "Image sources failed; try again later", "status": 502}
-    assert row(app, "listening", "albums", entity) is None
-    assert not [k for k in app.r2_objects() if f"/{entity}/" in k]
+    assert row(service, "listening", "albums", entity) is None
+    assert not [k for k in service.r2_objects() if f"/{entity}/" in k]
     # Nothing was cached: the next request asks the sources again.
     before = upstream.count("/apple/")
     assert client.get(url, headers=bearer(key)).status_code == 502
@@ -176,7 +171,7 @@ def test_failing_sources_answer_502_and_record_nothing(
     [("mislabelled", "png"), ("redirect-ok", "png"), ("slow", "png"), ("sample-gif", "gif")],
 )
 def test_odd_but_valid_images_are_accepted(
-    app: InProcessApp, client: httpx.Client, key: str, fault: str, extension: str
+    service: InProcessApp, client: httpx.Client, key: str, fault: str, extension: str
 ) -> None:
     entity = unique("odd")
     url = image_url("listening", "albums", entity, artist_name="Fault Injection", album_name=fault)
@@ -201,7 +196,7 @@ def test_odd_but_valid_images_are_accepted(
     ],
 )
 def test_a_failing_source_falls_through_to_the_next(
-    app: InProcessApp,
+    service: InProcessApp,
     client: httpx.Client,
     key: str,
     hints: dict[str, str],
@@ -211,7 +206,7 @@ def test_a_failing_source_falls_through_to_the_next(
     entity = unique("fallback")
     response = client.get(image_url("listening", "albums", entity, **hints), headers=bearer(key))
     assert response.status_code == 302, response.text
-    stored = row(app, "listening", "albums", entity)
+    stored = row(service, "listening", "albums", entity)
     assert stored is not None
     assert stored["source"] == source
     assert image in stored["source_url"]
@@ -234,7 +229,7 @@ def test_a_503_is_retried_once_a_500_and_a_timeout_are_not(
 
 
 def test_no_image_anywhere_is_a_404_recorded_and_not_asked_again(
-    app: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: str
+    service: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: str
 ) -> None:
     entity = unique("unknown")
     url = image_url("listening", "albums", entity, artist_name="Nobody", album_name="Nothing")
@@ -242,7 +237,7 @@ def test_no_image_anywhere_is_a_404_recorded_and_not_asked_again(
     assert first.status_code == 404
     assert first.json() == {"error": "No image available for this entity", "status": 404}
     assert first.headers["cache-control"] == "public, max-age=300"
-    stored = row(app, "listening", "albums", entity)
+    stored = row(service, "listening", "albums", entity)
     assert stored is not None
     assert (stored["r2_key"], stored["source"]) == ("", "none")
     assert stored["search_hints"] == '{"album_name": "Nothing", "artist_name": "Nobody"}'
@@ -252,11 +247,11 @@ def test_no_image_anywhere_is_a_404_recorded_and_not_asked_again(
 
 
 def test_an_expired_negative_result_asks_the_sources_again(
-    app: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: str
+    service: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: str
 ) -> None:
     entity = unique("retry")
     add_image(
-        app,
+        service,
         "listening",
         "albums",
         entity,
@@ -269,7 +264,7 @@ def test_an_expired_negative_result_asks_the_sources_again(
     response = client.get(url, headers=bearer(key))
     assert upstream.count("/apple/") > before
     assert response.status_code == 302
-    stored = row(app, "listening", "albums", entity)
+    stored = row(service, "listening", "albums", entity)
     assert stored is not None
     assert stored["source"] == "apple_music"
     assert stored["image_version"] == 2  # a replaced row never reuses a version
@@ -281,22 +276,22 @@ def test_a_pair_without_sources_is_a_404(client: httpx.Client, key: str) -> None
 
 
 def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
-    app: InProcessApp, upstream: FakeUpstream, key: str
+    service: InProcessApp, upstream: FakeUpstream, key: str
 ) -> None:
     entity = unique("together")
     url = image_url("listening", "albums", entity, artist_name="Daft Punk", album_name="Discovery")
     before = upstream.count("/img/apple-discovery")
 
     async def twenty() -> list[httpx.Response]:
-        return await asyncio.gather(*(app.respond("GET", url, bearer(key)) for _ in range(20)))
+        return await asyncio.gather(*(service.respond("GET", url, bearer(key)) for _ in range(20)))
 
-    responses = app.run(twenty())
+    responses = service.run(twenty())
     assert {r.status_code for r in responses} == {302}
     assert len({r.headers["location"] for r in responses}) == 1
     assert len({r.headers["x-thumbhash"] for r in responses}) == 1
-    assert app.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(1,)]
-    assert [k for k in app.r2_objects() if f"/{entity}/" in k] == [
+    assert service.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(1,)]
+    assert [k for k in service.r2_objects() if f"/{entity}/" in k] == [
         f"listening/albums/{entity}/original.png"
     ]
     assert upstream.count("/img/apple-discovery") - before == 1
-    assert app.sql("SELECT count(*) FROM image_claims", ()) == [(0,)]
+    assert service.sql("SELECT count(*) FROM image_claims", ()) == [(0,)]

@@ -35,6 +35,12 @@ def worker(service_env: dict[str, str]) -> Iterator[LocalWorker]:
         local.stop()
 
 
+@pytest.fixture(scope="session")
+def service(worker: LocalWorker) -> LocalWorker:
+    """The service under test, for the tests this layer shares with tests/app: the Worker."""
+    return worker
+
+
 @pytest.fixture
 def client(worker: LocalWorker) -> Iterator[httpx.Client]:
     """An HTTP client for the session's Worker that does not follow redirects."""
