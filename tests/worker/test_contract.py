@@ -20,8 +20,8 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from rewind_devkit.local_worker import LocalWorker
-from tests.helpers import add_key, bearer
 from tests.app.test_cors_openapi import published_spec
+from tests.helpers import add_key, bearer
 
 MAX_EXAMPLES = 25
 UPSTREAM_STATUSES = frozenset({502, 503})
