@@ -20,7 +20,7 @@ class D1Error(PlatformError):
 # "database is locked" means the statement did not run (nothing committed), so it is safe to
 # try again; locally it happens when two runtimes share one state dir. Other errors are raised.
 BUSY_MARKERS = ("SQLITE_BUSY", "database is locked")
-BUSY_RETRY_DELAYS_S = (0.02, 0.05, 0.1, 0.2)
+BUSY_RETRY_DELAYS_S = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 
 
 async def _with_busy_retry(call: Callable[[], Awaitable[Any]]) -> Any:
