@@ -67,6 +67,17 @@ def source_query(entity: Entity, query: ImageQuery) -> SourceQuery:
     return SourceQuery(*entity, **query.dict())
 
 
+def askable(ctx: Context, entity: Entity, query: ImageQuery) -> list[str]:
+    """The sources a search with these hints would ask (the others decline: no usable hint or
+    no secret configured)."""
+    wanted = source_query(entity, query)
+    return [
+        source.name
+        for source in sources_for(entity[0], entity[1])
+        if source.request(wanted, ctx.settings) is not None
+    ]
+
+
 async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candidate]:
     """One source's candidates, best first; [] when it declines or knows nothing (404)."""
     request = source.request(wanted, ctx.settings)
