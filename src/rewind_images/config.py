@@ -31,9 +31,6 @@ CLAIM_POLL_INTERVAL_S = 0.1
 # What a miss keeps of its lease after the search, for storing and recording (the search's
 # deadline is `Settings.miss_deadline_ms`, cut to `CLAIM_LEASE_MS - CLAIM_STORE_RESERVE_MS`).
 CLAIM_STORE_RESERVE_MS = 15_000
-# How often a miss that finds the claim free again after waiting (its row vanished) tries to
-# take it itself before answering 502.
-CLAIM_ATTEMPTS = 2
 # Request bodies: read only for routes that take one, counted while streaming. JSON bodies are
 # small; only uploads need the large cap.
 MAX_REQUEST_BODY_BYTES = 20 * 1024 * 1024

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from rewind_images.config import CLAIM_ATTEMPTS
+from rewind_images.config import CLAIM_WAIT_MS
 from rewind_images.context import Context
 from rewind_images.errors import UpstreamError
 from rewind_images.images import claims, image_store, search, storage
@@ -59,19 +59,16 @@ async def resolve(
 ) -> ImageRecord:
     """The entity's record after running the pipeline (or waiting for a run under way)."""
     token = await claims.try_claim(ctx, entity)
-    attempts = 1
+    wait_deadline = ctx.clock_ms() + CLAIM_WAIT_MS
     while token is None:
-        record = await claims.wait_for_release(ctx, entity)
+        record = await claims.wait_for_release(ctx, entity, wait_deadline)
         if record is not None:
             if record == previous:
                 raise UpstreamError(UPSTREAM_FAILED_MESSAGE)  # that run changed nothing
             return record
-        # The row is gone (deleted meanwhile, or that run failed before writing one): run the
-        # pipeline here rather than answer for a run that is not there. Bounded, so a failing
-        # upstream is not asked once per waiting request in turn.
-        if attempts >= CLAIM_ATTEMPTS:
-            raise UpstreamError(UPSTREAM_FAILED_MESSAGE)
-        attempts += 1
+        # No row once the claim is free (deleted meanwhile, or that run failed before writing
+        # one): take the claim and run the pipeline here rather than answer for a run that is
+        # not there. All waiting shares one deadline.
         previous = None
         token = await claims.try_claim(ctx, entity)
     try:
