@@ -18,6 +18,8 @@ TEST_FETCH_TIMEOUT_MS = "1500"
 TEST_CDN = "https://cdn.test"
 # Short, so a test can watch a change written straight into D1 reach the cached hit path.
 TEST_CHANGE_POLL_SECONDS = "1"
+# The session's keys make many misses a minute; the miss limit has its own tests.
+TEST_MISS_LIMIT_PER_MINUTE = "100000"
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +36,7 @@ def service_env(upstream: FakeUpstream) -> dict[str, str]:
         FETCH_TIMEOUT_MS=TEST_FETCH_TIMEOUT_MS,
         CDN_BASE_URL=TEST_CDN,
         CHANGE_POLL_SECONDS=TEST_CHANGE_POLL_SECONDS,
+        MISS_LIMIT_PER_MINUTE=TEST_MISS_LIMIT_PER_MINUTE,
     )
 
 

@@ -126,3 +126,17 @@ def assert_store_consistent(service: ServiceUnderTest) -> None:
         )
     }
     assert keys == set(service.r2_objects())
+
+
+class ManualClock:
+    """An in-process app's clock, moved by hand (`app.clock_ms` is read on every use)."""
+
+    # The start of a one-minute window in 2030, so window arithmetic in tests is exact.
+    START_MS = 31_666_667 * 60_000
+
+    def __init__(self, app: object, start_ms: int = START_MS) -> None:
+        self.now = start_ms
+        app.clock_ms = lambda: self.now  # type: ignore[attr-defined]
+
+    def advance(self, seconds: float) -> None:
+        self.now += int(seconds * 1000)

@@ -32,12 +32,27 @@ MAX_DOWNLOADS_PER_MISS = 8
 CLAIM_LEASE_MS = 60_000
 CLAIM_WAIT_MS = 30_000
 CLAIM_POLL_INTERVAL_S = 0.1
-# Request bodies.
+# What a miss keeps of its lease after the search, for storing and recording (the search's
+# deadline is `Settings.miss_deadline_ms`, cut to `CLAIM_LEASE_MS - CLAIM_STORE_RESERVE_MS`).
+CLAIM_STORE_RESERVE_MS = 15_000
+# Request bodies: read only for routes that take one, counted while streaming. JSON bodies are
+# small; only uploads need the large cap.
 MAX_REQUEST_BODY_BYTES = 20 * 1024 * 1024
+MAX_JSON_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+# Nesting of a JSON body ([ and {), checked before parsing: the parser recurses, and deep input
+# overflows the runtime's stack (Pyodide dies with "Maximum call stack size exceeded").
+MAX_JSON_DEPTH = 32
+# The same for upstream JSON (API answers are deeper than ours, never this deep).
+MAX_UPSTREAM_JSON_DEPTH = 64
+# multipart/form-data: parts per body (nested multipart is refused outright).
+MAX_MULTIPART_PARTS = 10
 # Per-isolate memory bounds.
 RECORD_CACHE_MAX_ENTRIES = 50_000
 VALIDATION_MEMO_MAX_ENTRIES = 10_000
+# Only requests (path + query) shorter than this are memoised, so the memo holds at most
+# about entries x length characters, whatever the query strings.
+MEMO_MAX_REQUEST_LENGTH = 512
 KEY_CACHE_MAX_ENTRIES = 10_000
 # The change log that keeps record caches fresh.
 MAX_CHANGES_PER_POLL = 1_000
@@ -48,6 +63,8 @@ MAX_TOKEN_LENGTH = 256
 RATE_WINDOW_MS = 60_000
 USAGE_FLUSH_INTERVAL_MS = 60_000
 DEFAULT_RATE_LIMIT_RPM = 60
+# Key expiry: `expires_at` is at most this far ahead.
+MAX_KEY_LIFETIME_DAYS = 3653  # ten years
 # Pages.
 DEFAULT_PAGE_LIMIT = 20
 
@@ -112,6 +129,12 @@ class Settings:
     miss_deadline_ms: int = 25_000
 
     negative_ttl_seconds: int = 7 * 24 * 3600
+    # A "no image" record is asked again before its TTL when a request brings other hints that
+    # a source can use, at most once per entity per this interval.
+    hint_retry_seconds: int = 300
+    # Misses that reach the upstreams, per key per isolate per minute (429 past it): upstream
+    # quotas are small (iTunes allows about 20 requests a minute).
+    miss_limit_per_minute: int = 30
     auth_cache_seconds: int = 60
     # How often an isolate reads D1's change log: a new image_version written anywhere is
     # served within this.
@@ -122,13 +145,22 @@ class Settings:
         """`change_poll_seconds` in milliseconds."""
         return self.change_poll_seconds * 1000
 
+    @property
+    def search_deadline_ms(self) -> int:
+        """The miss's deadline as the pipeline uses it: never so long that the claim's lease
+        could run out before the result is stored."""
+        return min(self.miss_deadline_ms, CLAIM_LEASE_MS - CLAIM_STORE_RESERVE_MS)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str | None]) -> Settings:
-        """Build settings from a mapping of environment strings (unset or empty: default)."""
+        """Build settings from a mapping of environment strings (unset or empty: default, but
+        an empty `ALLOWED_ORIGINS` means no origin, so CORS fails closed)."""
         values: dict[str, Any] = {}
         for name, (env_name, parse) in _ENVIRONMENT.items():
             raw = env.get(env_name)
-            if raw is not None and str(raw).strip() != "":
+            if raw is None:
+                continue
+            if str(raw).strip() != "" or name in _EMPTY_IS_A_VALUE:
                 values[name] = parse(str(raw))
         return cls(**values)
 
@@ -158,9 +190,13 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "max_source_megapixels": ("MAX_SOURCE_MEGAPIXELS", _int),
     "miss_deadline_ms": ("MISS_DEADLINE_MS", _int),
     "negative_ttl_seconds": ("NEGATIVE_TTL_SECONDS", _int),
+    "hint_retry_seconds": ("HINT_RETRY_SECONDS", _int),
+    "miss_limit_per_minute": ("MISS_LIMIT_PER_MINUTE", _int),
     "auth_cache_seconds": ("AUTH_CACHE_SECONDS", _int),
     "change_poll_seconds": ("CHANGE_POLL_SECONDS", _int),
 }
+# Settings whose empty value is meant as given (an empty list), not as "use the default".
+_EMPTY_IS_A_VALUE = frozenset({"allowed_origins"})
 assert set(_ENVIRONMENT) == {f.name for f in fields(Settings)}, "every setting has an env name"
 
 ENV_KEYS = tuple(env_name for env_name, _ in _ENVIRONMENT.values())

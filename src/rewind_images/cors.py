@@ -14,6 +14,7 @@ EXPOSED_HEADERS = (
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
     "Retry-After",
+    "WWW-Authenticate",
     "Location",
 )
 ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type"
@@ -21,7 +22,8 @@ PREFLIGHT_MAX_AGE_SECONDS = 86_400
 
 
 def allowed_origin(origin: str | None, settings: Settings) -> str | None:
-    """The value for Access-Control-Allow-Origin, or None when the origin is not allowed."""
+    """The value for Access-Control-Allow-Origin, or None when the origin is not allowed
+    (always None when `allowed_origins` is empty: no cross-origin access)."""
     if origin is None:
         return None
     if "*" in settings.allowed_origins:

@@ -9,12 +9,18 @@ route that matched takes one, after authentication.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote_to_bytes
 
-from rewind_images.errors import PayloadTooLarge
+from rewind_images.errors import BadRequest, PayloadTooLarge
+
+BODY_TOO_LARGE_MESSAGE = "Request body too large"
+INVALID_PATH_MESSAGE = "Invalid path"
+# A '%' that does not start an escape of two hex digits.
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 # Reads the body, raising PayloadTooLarge past the given number of bytes.
 BodyReader = Callable[[int], Awaitable[bytes]]
@@ -25,10 +31,22 @@ def bytes_reader(body: bytes) -> BodyReader:
 
     async def read(max_bytes: int) -> bytes:
         if len(body) > max_bytes:
-            raise PayloadTooLarge(f"Request body over {max_bytes} bytes")
+            raise PayloadTooLarge(BODY_TOO_LARGE_MESSAGE)
         return body
 
     return read
+
+
+def decode_segment(segment: str) -> str:
+    """One percent-decoded path segment; BadRequest unless its escapes are well formed UTF-8."""
+    if "%" not in segment:
+        return segment
+    if _BAD_ESCAPE.search(segment):
+        raise BadRequest(INVALID_PATH_MESSAGE)
+    try:
+        return unquote_to_bytes(segment).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(INVALID_PATH_MESSAGE) from exc
 
 
 @dataclass(frozen=True)
@@ -71,14 +89,18 @@ class Request:
         return values[0] if values else None
 
     def path_segments(self) -> list[str]:
-        """The path split on '/', each segment percent-decoded (so '%2F' stays inside one)."""
-        return [unquote(s) for s in self.path.split("/")[1:]]
+        """The path split on '/', each segment percent-decoded (so '%2F' stays inside one).
+
+        Decoding is strict: a stray '%' or escapes that are not UTF-8 are a 400, since a
+        lenient decoder maps many different URLs (`%ff`, `%fe`, ...) to one U+FFFD name.
+        """
+        return [decode_segment(s) for s in self.path.split("/")[1:]]
 
     async def read_body(self, max_bytes: int) -> bytes:
         """The body, at most `max_bytes` (PayloadTooLarge beyond; a declared length first)."""
         declared = self.header("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-            raise PayloadTooLarge(f"Request body over {max_bytes} bytes")
+            raise PayloadTooLarge(BODY_TOO_LARGE_MESSAGE)
         if self.body_reader is None:
             return b""
         return await self.body_reader(max_bytes)

@@ -17,7 +17,12 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from pydantic import BaseModel
 
 from rewind_images import cors
-from rewind_images.config import MAX_REQUEST_BODY_BYTES, VALIDATION_MEMO_MAX_ENTRIES
+from rewind_images.config import (
+    MAX_JSON_BODY_BYTES,
+    MAX_REQUEST_BODY_BYTES,
+    MEMO_MAX_REQUEST_LENGTH,
+    VALIDATION_MEMO_MAX_ENTRIES,
+)
 from rewind_images.context import Context, isolate_object
 from rewind_images.errors import (
     BadRequest,
@@ -38,8 +43,6 @@ B = TypeVar("B")
 INTERNAL_ERROR_MESSAGE = "Internal Server Error"
 DEPENDENCY_ERROR_MESSAGE = "Service temporarily unavailable"
 DEPENDENCY_RETRY_AFTER_S = 1
-# Only short requests are memoised, so a flood of long distinct query strings cannot grow it.
-MEMO_MAX_REQUEST_LENGTH = 512
 
 
 class Caller(Protocol):
@@ -125,9 +128,11 @@ class _ValidationMemo:
 async def dispatch(
     request: Request, ctx: Context, routes: tuple[Route, ...], authenticate: Authenticate
 ) -> Response:
-    """Answer one request; never raises."""
+    """Answer one request; never raises. Once a key is authenticated, every answer (errors
+    too: the request counted against the limit) carries its X-RateLimit-* headers."""
+    authenticated: dict[str, str] = {}
     try:
-        response = await _route(request, ctx, routes, authenticate)
+        response = await _route(request, ctx, routes, authenticate, authenticated)
     except ServiceError as exc:
         response = error_response(exc.status, exc.message, exc.headers)
     except DependencyError:
@@ -139,6 +144,8 @@ async def dispatch(
         # The detail goes to the log (Workers observability), never to the client.
         print(f"unhandled error on {request.method} {request.path}\n{traceback.format_exc()}")
         response = error_response(500, INTERNAL_ERROR_MESSAGE)
+    for name, value in authenticated.items():
+        response.headers.setdefault(name, value)
     cors.apply(request, response, ctx.settings)
     if request.method == "HEAD":
         response.body = None
@@ -146,7 +153,11 @@ async def dispatch(
 
 
 async def _route(
-    request: Request, ctx: Context, routes: tuple[Route, ...], authenticate: Authenticate
+    request: Request,
+    ctx: Context,
+    routes: tuple[Route, ...],
+    authenticate: Authenticate,
+    authenticated: dict[str, str],
 ) -> Response:
     segments = request.path_segments()
     method = "GET" if request.method == "HEAD" else request.method
@@ -161,11 +172,11 @@ async def _route(
         key = None
         if route.access != "public":
             key = await authenticate(request, ctx, route.access == "admin")
+            authenticated.update(key.rate_limit_headers)
         path, query = _path_and_query(route, request, params, ctx)
         body = await _body(route.doc, request)
         response = await route.handler(Call(request, ctx, path, query, body, key))
-        if key is not None:
-            response.headers.update(key.rate_limit_headers)
+        response.headers.update(authenticated)
         return response
     if allowed:
         if method == "OPTIONS":
@@ -209,13 +220,16 @@ def _path_and_query(
 async def _body(doc: Operation, request: Request) -> BaseModel | FormFile | None:
     if doc.body_model is None and doc.upload_field is None:
         return None  # never read: the route takes no body
-    raw = await request.read_body(MAX_REQUEST_BODY_BYTES)
     content_type = request.header("content-type") or ""
-    if doc.upload_field is not None and content_type.lower().startswith("multipart/form-data"):
-        upload = parse_form_files(content_type, raw).get(doc.upload_field)
+    field_name = doc.upload_field
+    if field_name is not None and content_type.lower().startswith("multipart/form-data"):
+        raw = await request.read_body(MAX_REQUEST_BODY_BYTES)
+        upload = parse_form_files(content_type, raw).get(field_name)
         if upload is None or not upload.data:
-            raise BadRequest(f"Multipart field '{doc.upload_field}' is missing or empty")
+            raise BadRequest(f"Multipart field '{field_name}' is missing or empty")
         return upload
     if doc.body_model is None:
-        raise BadRequest(f"Expected multipart/form-data with a field '{doc.upload_field}'")
+        raise BadRequest(f"Expected multipart/form-data with a field '{field_name}'")
+    # Only an upload needs the large cap; a JSON body is small.
+    raw = await request.read_body(MAX_JSON_BODY_BYTES)
     return parse_json_body(doc.body_model, raw, optional=doc.body_optional)

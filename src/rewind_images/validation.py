@@ -13,8 +13,12 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
+from rewind_images.config import MAX_JSON_DEPTH
 from rewind_images.errors import BadRequest
+from rewind_images.json_nesting import nesting_exceeds
 from rewind_images.rules import CONTROL_CHARACTERS
+
+TOO_DEEP_MESSAGE = "Body is nested too deeply"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -89,7 +93,9 @@ def parse_query(model: type[M], query: dict[str, list[str]]) -> M:
 
 def parse_json_body(model: type[M], body: bytes, *, optional: bool = False) -> M:
     """Validate a JSON object body (empty: `{}` when `optional`); BadRequest with the first
-    problem."""
+    problem. Nesting past `MAX_JSON_DEPTH` is refused before the parser sees it."""
+    if nesting_exceeds(body, MAX_JSON_DEPTH):
+        raise BadRequest(TOO_DEEP_MESSAGE)
     try:
         data = json.loads(body or (b"{}" if optional else b"null"))
     except ValueError as exc:

@@ -304,12 +304,42 @@ def test_key_create_all_fields():
     assert body.expires_at_text() == "2030-01-02T01:04:05.678Z"
 
 
-def test_naive_expiry_is_taken_as_utc():
-    body = parse_json_body(KeyCreate, b'{"name":"x","expires_at":"2030-06-01T12:00:00"}')
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"2030-06-01T12:00:00"',  # no offset
+        '"2030-06-01"',
+        '"2030-06-01 12:00:00Z"',
+        '"2030-02-30T00:00:00Z"',
+        '"2030-01-01T00:00:60Z"',
+        '"9999-12-31T23:59:59-12:00"',  # past year 9999 in UTC (was a 500)
+        '"+002030-01-01T00:00:00Z"',
+        "1e20",  # numbers were taken as epoch seconds (1e20 became 1973)
+        "253402300799",
+        "true",
+        "[]",
+    ],
+)
+def test_expiry_must_be_rfc3339_text_with_an_offset(value):
+    body = b'{"name":"x","expires_at":' + value.encode() + b"}"
+    message = "Invalid expires_at: must be an RFC 3339 date-time with an offset"
+    assert bad_request(parse_json_body, KeyCreate, body) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("2030-06-01T12:00:00Z", "2030-06-01T12:00:00.000Z"),
+        ("2030-06-01t12:00:00.5z", "2030-06-01T12:00:00.500Z"),
+        ("2030-06-01T12:00:00.123456789-01:30", "2030-06-01T13:30:00.123Z"),
+    ],
+)
+def test_rfc3339_expiry_forms(value, text):
+    body = parse_json_body(KeyCreate, b'{"name":"x","expires_at":"' + value.encode() + b'"}')
     assert isinstance(body, KeyCreate)
     assert body.expires_at is not None
     assert body.expires_at.utcoffset() == timedelta(0)
-    assert body.expires_at_text() == "2030-06-01T12:00:00.000Z"
+    assert body.expires_at_text() == text
 
 
 def test_expiry_text_converts_offsets():
@@ -347,7 +377,10 @@ def test_expiry_text_converts_offsets():
             b'{"name":"x","scope":"root"}',
             "Invalid scope: value is not a valid enumeration member; permitted: 'read', 'admin'",
         ),
-        (b'{"name":"x","expires_at":"soon"}', "Invalid expires_at: invalid datetime format"),
+        (
+            b'{"name":"x","expires_at":"soon"}',
+            "Invalid expires_at: must be an RFC 3339 date-time with an offset",
+        ),
     ],
 )
 def test_key_create_errors(body, message):

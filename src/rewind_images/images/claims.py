@@ -46,9 +46,12 @@ async def exclusive(ctx: Context, entity: Entity) -> AsyncIterator[str]:
         await image_store.release(ctx.db, entity, token)
 
 
-async def wait_for_release(ctx: Context, entity: Entity) -> ImageRecord | None:
-    """Wait until nobody holds the entity's claim; the row then (None when there is none)."""
-    deadline = ctx.clock_ms() + CLAIM_WAIT_MS
+async def wait_for_release(
+    ctx: Context, entity: Entity, deadline_ms: int | None = None
+) -> ImageRecord | None:
+    """Wait until nobody holds the entity's claim; the row then (None when there is none).
+    ServiceUnavailable at `deadline_ms` (default: `CLAIM_WAIT_MS` from now)."""
+    deadline = ctx.clock_ms() + CLAIM_WAIT_MS if deadline_ms is None else deadline_ms
     while ctx.clock_ms() < deadline:
         await asyncio.sleep(CLAIM_POLL_INTERVAL_S)
         if not await image_store.claim_held(ctx.db, entity):

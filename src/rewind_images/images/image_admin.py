@@ -6,8 +6,6 @@ and never interleaves with a pipeline run for the same entity.
 
 from __future__ import annotations
 
-import json
-
 from rewind_images.config import MAX_UPLOAD_BYTES
 from rewind_images.context import Context
 from rewind_images.errors import (
@@ -35,15 +33,45 @@ from rewind_images.images.image_schemas import (
 )
 from rewind_images.images.image_store import Entity, ImageRecord, NewImage
 from rewind_images.multipart import FormFile
+from rewind_images.ports import (
+    FetchBlocked,
+    FetchNetworkError,
+    FetchStatusError,
+    FetchTimeout,
+    FetchTooLarge,
+    TooManyRedirects,
+)
 from rewind_images.routing import Call
-from rewind_images.sources import Candidate, sources_for
+from rewind_images.sources import Candidate, SourceResponseError, sources_for
 from rewind_images.timestamps import iso_from_ms
-from rewind_images.validation import parse_query
 
 MANUAL_SOURCE = "manual"
 UPLOAD_SOURCE_URL = "upload"
 NO_STORE = {"cache-control": "no-store"}
 NO_RECORD_MESSAGE = "No image record for this entity"
+IMAGE_TOO_LARGE_MESSAGE = "Image too large"
+# What an admin is told about a failed source: a fixed phrase per kind of failure (the
+# exception's own text, which may carry URLs or runtime internals, goes to the log).
+FAILURE_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (FetchTimeout, "timed out"),
+    (FetchTooLarge, "answer too large"),
+    (FetchBlocked, "URL not allowed"),
+    (TooManyRedirects, "too many redirects"),
+    (FetchNetworkError, "connection failed"),
+    (SourceResponseError, "malformed answer"),
+)
+UNKNOWN_FAILURE = "failed"
+
+
+def failure_reason(exc: search.SourceFailed) -> str:
+    """The fixed phrase for a source's failure."""
+    cause = exc.__cause__
+    if isinstance(cause, FetchStatusError):
+        return f"HTTP {cause.status}"
+    for kind, reason in FAILURE_REASONS:
+        if isinstance(cause, kind):
+            return reason
+    return UNKNOWN_FAILURE
 
 
 def _info(entity: Entity, record: ImageRecord) -> dict[str, object]:
@@ -75,7 +103,8 @@ async def alternatives(call: Call[EntityPath, ImageQuery, None]) -> Response:
         try:
             found = await search.ask(ctx, source, wanted)
         except search.SourceFailed as exc:
-            failures.append(SourceFailure(source=source.name, error=str(exc)))
+            print(f"alternatives for {'/'.join(entity)}: {exc}")
+            failures.append(SourceFailure(source=source.name, error=failure_reason(exc)))
             continue
         candidates += [CandidateInfo(**c.__dict__) for c in found]
     record = await image_store.get_image(ctx.db, entity)
@@ -95,7 +124,7 @@ async def _override_found(ctx: Context, body: OverrideRequest | FormFile) -> sea
     try:
         if isinstance(body, FormFile):
             if len(body.data) > MAX_UPLOAD_BYTES:
-                raise PayloadTooLarge(f"Image over {MAX_UPLOAD_BYTES} bytes")
+                raise PayloadTooLarge(IMAGE_TOO_LARGE_MESSAGE)
             candidate = Candidate(MANUAL_SOURCE, UPLOAD_SOURCE_URL, None, None)
             return await search.validate(ctx, candidate, body.data)
         return await search.accept(ctx, Candidate(MANUAL_SOURCE, body.source_url, None, None))
@@ -108,11 +137,18 @@ async def _override_found(ctx: Context, body: OverrideRequest | FormFile) -> sea
 
 
 async def _write_admin(
-    ctx: Context, entity: Entity, token: str, found: search.Found | None, *, is_override: bool
+    ctx: Context,
+    entity: Entity,
+    token: str,
+    found: search.Found | None,
+    *,
+    is_override: bool,
+    hints: str | None = None,
 ) -> ImageRecord:
-    """Write an override (or a revert's result) under the held claim, by the storage rule."""
+    """Write an override (or a revert's result) under the held claim, by the storage rule.
+    `hints`: those the revert searched with (None keeps the stored ones)."""
     previous = await image_store.get_image(ctx.db, entity)
-    image = storage.describe(entity, found, None)
+    image = storage.describe(entity, found, hints)
     now_iso = iso_from_ms(ctx.clock_ms())
 
     async def write(new: NewImage) -> image_store.WriteResult:
@@ -147,15 +183,20 @@ async def revert(call: Call[EntityPath, ImageQuery, None]) -> Response:
         raise NotFound(NO_RECORD_MESSAGE)
     if not record.is_override:
         raise BadRequest("This entity has no override")
-    query = call.query
-    if not query.hints() and record.search_hints:
-        stored = json.loads(record.search_hints)
-        query = parse_query(ImageQuery, {k: [v] for k, v in stored.items()})
-    outcome = await search.find(ctx, entity, query)
+    query = pipeline.query_for(call.query, record)
+    outcome = await pipeline.bounded_search(ctx, entity, query)
     if outcome.found is None and outcome.failures:
+        print(f"revert of {'/'.join(entity)}: sources failed: {'; '.join(outcome.failures)}")
         raise UpstreamError(pipeline.UPSTREAM_FAILED_MESSAGE)
     async with claims.exclusive(ctx, entity) as token:
-        updated = await _write_admin(ctx, entity, token, outcome.found, is_override=False)
+        updated = await _write_admin(
+            ctx,
+            entity,
+            token,
+            outcome.found,
+            is_override=False,
+            hints=pipeline.hints_json(query),
+        )
     return json_response(_info(entity, updated), headers=NO_STORE)
 
 

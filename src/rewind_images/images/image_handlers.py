@@ -2,7 +2,8 @@
 
 A hit is: validated path (memoised per isolate by routing), the record (cached per isolate and
 kept fresh from D1's change log, see `record_cache`; otherwise one indexed D1 lookup), a 302.
-A miss, or a "no image" record past its TTL, runs the pipeline.
+A miss, or a "no image" record past its TTL or asked with other hints, runs the pipeline when
+the gate lets it (`miss_gate`: some source can be asked, the key's miss budget is not spent).
 
 Cache-Control of the 302 is `no-cache`: an override or revert bumps `image_version` at any
 moment, and any positive lifetime on the redirect could outlive that change. The bytes behind
@@ -13,27 +14,17 @@ re-asked is this small redirect, which is what the hit path is built to answer f
 from __future__ import annotations
 
 from rewind_images.config import Settings
-from rewind_images.context import Context
 from rewind_images.errors import NotFound
 from rewind_images.http import Response
-from rewind_images.images import pipeline, record_cache
+from rewind_images.images import miss_gate, pipeline, record_cache
 from rewind_images.images.image_schemas import ImagePath, ImageQuery
 from rewind_images.images.image_store import ImageRecord
 from rewind_images.images.variants import cdn_url
 from rewind_images.routing import Call
-from rewind_images.timestamps import parse_timestamp_ms
 
 REDIRECT_CACHE_CONTROL = "no-cache"
 NOT_FOUND_CACHE_CONTROL = "public, max-age=300"
 NO_IMAGE_MESSAGE = "No image available for this entity"
-
-
-def negative_expired(record: ImageRecord, ctx: Context) -> bool:
-    """Whether a "no image" record is older than the negative TTL (so sources are asked again)."""
-    checked = parse_timestamp_ms(record.checked_at or record.created_at)
-    if checked is None:
-        return True
-    return ctx.clock_ms() - checked >= ctx.settings.negative_ttl_seconds * 1000
 
 
 def redirect_headers(record: ImageRecord, size: str, settings: Settings) -> dict[str, str]:
@@ -56,10 +47,12 @@ async def get_image(call: Call[ImagePath, ImageQuery, None]) -> Response:
     ctx, path = call.ctx, call.path
     entity = path.entity
     record = await record_cache.lookup(ctx, entity)
-    if record is None or (not record.has_image and negative_expired(record, ctx)):
-        record = await pipeline.resolve(ctx, entity, call.query, previous=record)
+    query = miss_gate.search_query(ctx, entity, call.query, record)
+    if query is not None:
+        miss_gate.charge(ctx, call.key.id)
+        record = await pipeline.resolve(ctx, entity, query, previous=record)
         record_cache.record_cache(ctx).remember(entity, record)
-    if not record.has_image:
+    if record is None or not record.has_image:
         raise NotFound(NO_IMAGE_MESSAGE, headers={"cache-control": NOT_FOUND_CACHE_CONTROL})
     headers = record_cache.record_cache(ctx).headers_for(
         entity, path.size.value, record, lambda r, s: redirect_headers(r, s, ctx.settings)

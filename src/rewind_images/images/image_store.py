@@ -104,6 +104,7 @@ CLAIM = (
     " RETURNING token"
 )
 RELEASE = f"DELETE FROM image_claims WHERE {_ENTITY} AND token = ?"
+RENEW = f"UPDATE image_claims SET expires_at = ? WHERE {_ENTITY} AND token = ?"
 CLAIM_EXISTS = f"SELECT token FROM image_claims WHERE {_ENTITY}"
 # The condition every row write carries: the writer still holds the entity's claim.
 _CLAIM_HELD = f"EXISTS (SELECT 1 FROM image_claims WHERE {_ENTITY} AND token = ?)"
@@ -120,10 +121,9 @@ async def claim_held(db: Database, entity: Entity) -> bool:
     return await db.first(CLAIM_EXISTS, *entity) is not None
 
 
-async def claim_is(db: Database, entity: Entity, token: str) -> bool:
-    """Whether the entity's claim is still `token`."""
-    row = await db.first(CLAIM_EXISTS, *entity)
-    return row is not None and row.get("token") == token
+async def renew_claim(db: Database, entity: Entity, token: str, now_ms: int, lease_ms: int) -> bool:
+    """Extend the claim `token` by a full lease from now; False when it is no longer ours."""
+    return await db.run(RENEW, now_ms + lease_ms, *entity, token) > 0
 
 
 async def release(db: Database, entity: Entity, token: str) -> None:

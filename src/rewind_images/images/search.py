@@ -10,7 +10,7 @@ nothing; a source or candidate that fails adds a failure. `Search.found` is None
 candidate was accepted: with failures the caller answers 502, without it records "no image".
 
 A miss's work is bounded: at most `MAX_CANDIDATES_PER_SOURCE` candidates of each source, at
-most `MAX_DOWNLOADS_PER_MISS` downloads in all, and one deadline (`settings.miss_deadline_ms`)
+most `MAX_DOWNLOADS_PER_MISS` downloads in all, and one deadline (`settings.search_deadline_ms`)
 for everything, which also cuts a call in flight; running out of any of them is a failure.
 """
 
@@ -80,6 +80,17 @@ def source_query(entity: Entity, query: ImageQuery) -> SourceQuery:
     return SourceQuery(*entity, **query.dict())
 
 
+def askable(ctx: Context, entity: Entity, query: ImageQuery) -> list[str]:
+    """The sources a search with these hints would ask (the others decline: no usable hint or
+    no secret configured)."""
+    wanted = source_query(entity, query)
+    return [
+        source.name
+        for source in sources_for(entity[0], entity[1])
+        if source.request(wanted, ctx.settings) is not None
+    ]
+
+
 async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candidate]:
     """One source's candidates, best first; [] when it declines or knows nothing (404)."""
     request = source.request(wanted, ctx.settings)
@@ -120,7 +131,7 @@ async def find(ctx: Context, entity: Entity, query: ImageQuery) -> Search:
     miss's bounds are used up."""
     search = Search()
     wanted = source_query(entity, query)
-    deadline = ctx.clock_ms() + ctx.settings.miss_deadline_ms
+    deadline = ctx.clock_ms() + ctx.settings.search_deadline_ms
     downloads = 0
     try:
         for source in sources_for(entity[0], entity[1]):
@@ -141,7 +152,7 @@ async def find(ctx: Context, entity: Entity, query: ImageQuery) -> Search:
                     continue
                 return search
     except _OutOfTime:
-        search.failures.append(f"the miss deadline ({ctx.settings.miss_deadline_ms} ms) passed")
+        search.failures.append(f"the miss deadline ({ctx.settings.search_deadline_ms} ms) passed")
     return search
 
 

@@ -1,7 +1,8 @@
 """The storage rule, in one place: R2 and D1 never disagree.
 
 - An object is written before the row that names it, and only while its writer holds the
-  entity's claim (checked just before the write).
+  entity's claim: just before the put the claim is renewed for a full lease, so no other
+  writer can take it over while the object and its row are written.
 - When that row cannot be written (an error, an override in the way, a lost claim), the new
   object is removed again unless a row names it.
 - An object is deleted only once no row names it: the entity's previous object after the row
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from rewind_images.config import CLAIM_LEASE_MS
 from rewind_images.context import Context
 from rewind_images.images import image_store
 from rewind_images.images.image_store import Entity, NewImage, WriteResult
@@ -57,7 +59,10 @@ async def save(
     `write`, keeping the rule above. `previous_key` is the key the row named before ('' none)."""
     new_key = image.r2_key if found is not None else ""
     if found is not None and new_key:
-        if not await image_store.claim_is(ctx.db, entity, token):
+        renewed = await image_store.renew_claim(
+            ctx.db, entity, token, ctx.clock_ms(), CLAIM_LEASE_MS
+        )
+        if not renewed:  # another writer took the claim over: its record stands
             return WriteResult(False, await image_store.get_image(ctx.db, entity))
         await ctx.bucket.put(
             new_key,

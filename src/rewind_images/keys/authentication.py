@@ -61,6 +61,16 @@ class AuthState:
             self.keys.pop(key_hash, None)
 
 
+# RFC 6750: a 401 names the scheme, and says why when a token was sent.
+CHALLENGE = {"www-authenticate": "Bearer"}
+INVALID_TOKEN_CHALLENGE = {"www-authenticate": 'Bearer error="invalid_token"'}
+
+
+def _sent_a_token(authorization: str | None) -> bool:
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header, or None."""
     if not authorization:
@@ -120,16 +130,18 @@ def auth_state(ctx: Context) -> AuthState:
 
 async def authenticate(request: Request, ctx: Context, admin: bool) -> ApiKey:
     """Check the request's key, scope and rate limit; count its use. Raises 401/403/429."""
-    token = bearer_token(request.header("authorization"))
+    authorization = request.header("authorization")
+    token = bearer_token(authorization)
     if token is None:
-        raise Unauthorized("Unauthorized")
+        challenge = INVALID_TOKEN_CHALLENGE if _sent_a_token(authorization) else CHALLENGE
+        raise Unauthorized("Unauthorized", headers=dict(challenge))
     state = auth_state(ctx)
     now = ctx.clock_ms()
     record = await _lookup(ctx, state, hash_token(token), now)
     if record is None or not record.is_active:
-        raise Unauthorized("Unauthorized")
+        raise Unauthorized("Unauthorized", headers=dict(INVALID_TOKEN_CHALLENGE))
     if record.expires_at_ms is not None and record.expires_at_ms <= now:
-        raise Unauthorized("Token expired")
+        raise Unauthorized("Token expired", headers=dict(INVALID_TOKEN_CHALLENGE))
     if admin and record.scope != "admin":
         raise Forbidden("Forbidden")
     headers = _rate_limit(state, record, now)

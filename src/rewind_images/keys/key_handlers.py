@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rewind_images.errors import NotFound
+from rewind_images.config import MAX_KEY_LIFETIME_DAYS
+from rewind_images.errors import BadRequest, NotFound
 from rewind_images.http import Response, json_response
 from rewind_images.keys import key_store
 from rewind_images.keys.authentication import auth_state
@@ -24,6 +26,16 @@ from rewind_images.routing import Call
 from rewind_images.timestamps import iso_from_ms
 
 NO_STORE = {"cache-control": "no-store"}
+EXPIRY_RANGE_MESSAGE = "Invalid expires_at: must be in the future and at most ten years ahead"
+
+
+def _check_expiry(expires_at: datetime | None, now_ms: int) -> None:
+    """A key's expiry must lie ahead, and not further than `MAX_KEY_LIFETIME_DAYS`."""
+    if expires_at is None:
+        return
+    now = datetime.fromtimestamp(now_ms / 1000, UTC)
+    if not now < expires_at <= now + timedelta(days=MAX_KEY_LIFETIME_DAYS):
+        raise BadRequest(EXPIRY_RANGE_MESSAGE)
 
 
 def _info(row: dict[str, Any]) -> KeyInfo:
@@ -33,6 +45,7 @@ def _info(row: dict[str, Any]) -> KeyInfo:
 async def create_key(call: Call[None, None, KeyCreate]) -> Response:
     """Mint a key; the raw key is in this answer only."""
     ctx, body = call.ctx, call.body
+    _check_expiry(body.expires_at, ctx.clock_ms())
     material = new_key_material(body.scope.value, secrets.token_urlsafe(KEY_RANDOM_BYTES))
     row = await key_store.insert_key(
         ctx.db,

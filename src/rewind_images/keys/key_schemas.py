@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import ClassVar
 
 from pydantic import Field, validator
 
-from rewind_images.config import DEFAULT_PAGE_LIMIT, DEFAULT_RATE_LIMIT_RPM
+from rewind_images.config import DEFAULT_PAGE_LIMIT, DEFAULT_RATE_LIMIT_RPM, MAX_KEY_LIFETIME_DAYS
 from rewind_images.rules import (
     MAX_KEY_NAME_LENGTH,
     MAX_PAGE_LIMIT,
@@ -18,6 +19,29 @@ from rewind_images.rules import (
 )
 from rewind_images.timestamps import iso_from_datetime
 from rewind_images.validation import ApiModel, check_text
+
+# RFC 3339 date-time (section 5.6), the offset required; fractions past microseconds are cut.
+RFC3339 = re.compile(
+    r"(\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2})(?:\.(\d{1,6})\d*)?([Zz]|[+-]\d{2}:\d{2})"
+)
+EXPIRY_FORMAT_MESSAGE = "must be an RFC 3339 date-time with an offset"
+
+
+def parse_expiry(value: object) -> datetime:
+    """An RFC 3339 date-time string with an offset, as an aware UTC datetime; ValueError for
+    anything else (numbers, naive times, impossible dates, dates beyond year 9999 in UTC)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)  # built in Python, not from JSON
+    match = RFC3339.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(EXPIRY_FORMAT_MESSAGE)
+    moment, fraction, offset = match.groups()
+    offset = "+00:00" if offset in ("Z", "z") else offset
+    text = moment.upper() + (f".{fraction.ljust(6, '0')}" if fraction else "") + offset
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(EXPIRY_FORMAT_MESSAGE) from exc
 
 
 class KeyScope(StrEnum):
@@ -36,7 +60,9 @@ class KeyCreate(ApiModel):
     scope: KeyScope = KeyScope.read
     rate_limit_rpm: int = Field(DEFAULT_RATE_LIMIT_RPM, ge=1, le=MAX_RATE_LIMIT_RPM)
     expires_at: datetime | None = Field(
-        None, description="Time after which the key stops working (RFC 3339)."
+        None,
+        description="Time after which the key stops working: an RFC 3339 date-time with an"
+        f" offset, in the future, at most {MAX_KEY_LIFETIME_DAYS} days (ten years) ahead.",
     )
 
     @validator("rate_limit_rpm", pre=True)
@@ -53,11 +79,10 @@ class KeyCreate(ApiModel):
         check_text(value, "name")
         return value
 
-    @validator("expires_at")
-    def _utc(cls, value: datetime | None) -> datetime | None:  # noqa: N805 - pydantic validator
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+    @validator("expires_at", pre=True)
+    def _rfc3339(cls, value: object) -> datetime | None:  # noqa: N805 - pydantic validator
+        # pydantic 1 would take numbers (1e20 became 1973) and naive times; only RFC 3339 text.
+        return None if value is None else parse_expiry(value)
 
     def expires_at_text(self) -> str | None:
         """`expires_at` as stored in D1 (ISO-8601 UTC with milliseconds and Z)."""

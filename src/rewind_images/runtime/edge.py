@@ -8,6 +8,7 @@ original service's configuration), `env.IMAGE_TRANSFORMS` the Images binding.
 from __future__ import annotations
 
 import asyncio
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,8 +18,15 @@ from pyodide.ffi import JsException, create_proxy, jsnull  # type: ignore[attr-d
 from rewind_images.config import ENV_KEYS, Settings
 from rewind_images.context import Context
 from rewind_images.errors import BadRequest, PayloadTooLarge
-from rewind_images.http import BodyReader, Request, Response
+from rewind_images.http import (
+    BODY_TOO_LARGE_MESSAGE,
+    BodyReader,
+    Request,
+    Response,
+    error_response,
+)
 from rewind_images.outbound import GuardedFetcher
+from rewind_images.routing import INTERNAL_ERROR_MESSAGE
 from rewind_images.runtime.d1_binding import D1Database
 from rewind_images.runtime.images_binding import ImagesBinding
 from rewind_images.runtime.js_convert import js_bytes, js_object
@@ -99,7 +107,7 @@ def _body_reader(js_request: Any) -> BodyReader:
                 data += chunk.value.to_bytes()
                 if len(data) > max_bytes:
                     await reader.cancel()
-                    raise PayloadTooLarge(f"Request body over {max_bytes} bytes")
+                    raise PayloadTooLarge(BODY_TOO_LARGE_MESSAGE)
         except JsException as exc:
             raise BadRequest("Request body could not be read") from exc
 
@@ -129,3 +137,10 @@ def to_js_response(response: Response) -> Any:
     return js.Response.new(
         body, js_object({"status": response.status, "headers": response.headers})
     )
+
+
+def crash_response() -> Any:
+    """The envelope's 500 for a failure outside the app (building the request, the context or
+    the response), the detail logged: never the runtime's own error page with its traces."""
+    print(f"request failed at the edge\n{traceback.format_exc()}")
+    return to_js_response(error_response(500, INTERNAL_ERROR_MESSAGE))

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from rewind_images.config import Settings
+from rewind_images.config import MAX_UPSTREAM_JSON_DEPTH, Settings
+from rewind_images.json_nesting import nesting_exceeds
 from rewind_images.rules import TMDB_ID_RE, UUID_RE
 
 ACCEPT_JSON = "application/json"
@@ -128,7 +129,10 @@ def path_segment(value: str) -> str:
 
 
 def load_json(body: bytes, source: str) -> Any:
-    """Decode a JSON body, mapping every decoding failure to `SourceResponseError`."""
+    """Decode a JSON body, mapping every decoding failure to `SourceResponseError` (also
+    nesting deep enough to overflow the runtime's stack)."""
+    if nesting_exceeds(body, MAX_UPSTREAM_JSON_DEPTH):
+        raise SourceResponseError(f"{source}: body is nested too deeply")
     try:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError

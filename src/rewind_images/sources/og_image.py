@@ -24,7 +24,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from rewind_images.config import Settings
+from rewind_images.config import MAX_UPSTREAM_JSON_DEPTH, Settings
+from rewind_images.json_nesting import nesting_exceeds
 from rewind_images.rules import MAX_URL_LENGTH
 from rewind_images.sources.base import (
     ACCEPT_HTML,
@@ -215,7 +216,11 @@ def _json_ld_images(texts: list[str], first_order: int) -> list[_Image]:
     nodes: list[dict[str, Any]] = []
     for text in texts:
         try:
-            doc = json.loads(_JSON_WRAPPER_RE.sub("", text), strict=False)
+            block = _JSON_WRAPPER_RE.sub("", text)
+            # Measured first: the parser's recursion would overflow the runtime's stack.
+            if nesting_exceeds(block, MAX_UPSTREAM_JSON_DEPTH):
+                continue
+            doc = json.loads(block, strict=False)
         except (ValueError, RecursionError):
             continue  # a broken (or absurdly nested) block is the page's problem
         nodes.extend(_nodes(doc))
