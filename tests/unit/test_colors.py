@@ -142,7 +142,7 @@ def test_pixel_order_does_not_matter() -> None:
 
 
 def test_cluster_sums_are_exact() -> None:
-    # _measure's big-integer lane sums against a plain per-pixel loop, at the sample limit.
+    # The big-integer lane sums against a plain per-pixel loop, at the sample limit.
     rng = random.Random(23)
     n = colors.MAX_COLOR_SAMPLES
     red, green, blue = (
@@ -158,7 +158,8 @@ def test_cluster_sums_are_exact() -> None:
             acc = expected.setdefault(cluster_of[cell], [0, 0, 0, 0])
             for k, v in enumerate((1, r, g, b)):
                 acc[k] += v
-    got = colors._measure(cell_ids, (red, green, blue), cells, assignment)
+    sample = colors._Sample(cell_ids, (red, green, blue))
+    got = colors._measure(sample, cells, assignment)
     assert sorted([c.weight, *c.sums] for c in got) == sorted(expected.values())
 
 
