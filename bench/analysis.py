@@ -1,10 +1,11 @@
-"""Benchmark: CPU time of the analysis step (PNG decode + ThumbHash + colours) per image,
+"""Benchmark: CPU time of the analysis step (two PNG decodes + ThumbHash + colours) per image,
 inside the Worker runtime (workerd + Pyodide), with CPython in the same run as the baseline.
 
 A small benchmark Worker (`analysis_worker/`) runs the step N times per request. workerd
 freezes clocks while code runs, so the time is taken from outside: the median wall time of
 requests with N = 1 and N = K, divided by K - 1, is the per-image cost (HTTP and scheduling
-cancel out).
+cancel out). Each case is a (hash image side, colour image side) pair; the first is what the
+pipeline uses.
 
     .venv/bin/python -m bench.analysis [--reps 15] [--k 21]
 """
@@ -24,7 +25,15 @@ import httpx
 from tests.support.worker import ROOT, LocalWorker
 
 HERE = Path(__file__).resolve().parent
-SIDES = (32, 100)
+
+
+def _cases() -> list[tuple[int, int]]:
+    """(hash side, colour side): the pipeline's, and colours from the hash image instead."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from rewind_images.imaging import COLOUR_MAX_SIDE
+    from rewind_images.pipeline import ANALYSIS_MAX_SIDE
+
+    return [(ANALYSIS_MAX_SIDE, COLOUR_MAX_SIDE), (ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE)]
 
 
 def _prepare(folder: Path) -> Path:
@@ -45,16 +54,16 @@ def _median_ms(client: httpx.Client, url: str, reps: int) -> float:
     return statistics.median(times)
 
 
-def _cpython_ms(side: int) -> float:
+def _cpython_ms(hash_side: int, colour_side: int) -> float:
     sys.path.insert(0, str(HERE / "analysis_worker"))
     sys.path.insert(0, str(ROOT / "src"))
     from entry_png import png_for  # type: ignore[import-not-found]
 
     from rewind_images.pipeline import analyse_png
 
-    png = png_for(side)
+    hash_png, colour_png = png_for(hash_side), png_for(colour_side)
     runs = 20
-    best = min(timeit.repeat(lambda: analyse_png(png), number=runs, repeat=5))
+    best = min(timeit.repeat(lambda: analyse_png(hash_png, colour_png), number=runs, repeat=5))
     return best / runs * 1000
 
 
@@ -71,18 +80,23 @@ def main() -> int:
         try:
             rows = []
             with httpx.Client(base_url=worker.base_url, timeout=120) as client:
-                for side in SIDES:
-                    _median_ms(client, f"/?n=3&side={side}", 3)  # warm-up
-                    one = _median_ms(client, f"/?n=1&side={side}", args.reps)
-                    many = _median_ms(client, f"/?n={args.k}&side={side}", args.reps)
-                    rows.append((side, (many - one) / (args.k - 1)))
+                for hash_side, colour_side in _cases():
+                    query = f"hash={hash_side}&colour={colour_side}"
+                    _median_ms(client, f"/?n=3&{query}", 3)  # warm-up
+                    one = _median_ms(client, f"/?n=1&{query}", args.reps)
+                    many = _median_ms(client, f"/?n={args.k}&{query}", args.reps)
+                    rows.append((hash_side, colour_side, (many - one) / (args.k - 1)))
         finally:
             worker.stop()
-    print("| analysis image | Worker runtime (ms/image) | CPython 3.11 (ms/image) | ratio |")
-    print("| --- | --- | --- | --- |")
-    for side, worker_ms in rows:
-        cpython = _cpython_ms(side)
-        print(f"| {side}x{side} | {worker_ms:.2f} | {cpython:.2f} | x{worker_ms / cpython:.1f} |")
+    columns = ("hash image", "colour image", "Worker runtime (ms/image)", "CPython 3.11 (ms/image)")
+    print("| " + " | ".join((*columns, "ratio")) + " |")
+    print("| --- | --- | --- | --- | --- |")
+    for hash_side, colour_side, worker_ms in rows:
+        cpython = _cpython_ms(hash_side, colour_side)
+        print(
+            f"| {hash_side}x{hash_side} | {colour_side}x{colour_side} | {worker_ms:.2f}"
+            f" | {cpython:.2f} | x{worker_ms / cpython:.1f} |"
+        )
     return 0
 
 

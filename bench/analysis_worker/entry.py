@@ -1,8 +1,9 @@
-"""Benchmark Worker: runs the pure analysis step (PNG decode + ThumbHash + colours) N times.
+"""Benchmark Worker: runs the pure analysis step (PNG decodes + ThumbHash + colours) N times.
 
-`GET /?n=N&side=S` analyses a deterministic S x S photo-like PNG N times and answers 204; the
-benchmark times requests with different N from outside (workerd freezes clocks while code runs,
-so the difference between N=1 and N=K is the CPU time of K-1 analyses).
+`GET /?n=N&hash=H&colour=C` analyses deterministic H x H (hash) and C x C (colour) photo-like
+PNGs N times and answers 204; the benchmark times requests with different N from outside
+(workerd freezes clocks while code runs, so the difference between N=1 and N=K is the CPU time
+of K-1 analyses).
 """
 
 from urllib.parse import parse_qs, urlsplit
@@ -17,11 +18,11 @@ class Default(WorkerEntrypoint):
     """The benchmark entry."""
 
     async def fetch(self, request):
-        """Analyse the test image n times."""
+        """Analyse the test images n times."""
         query = parse_qs(urlsplit(request.url).query)
         n = int(query.get("n", ["1"])[0])
-        side = int(query.get("side", ["32"])[0])
-        png = png_for(side)
+        hash_png = png_for(int(query.get("hash", ["32"])[0]))
+        colour_png = png_for(int(query.get("colour", ["64"])[0]))
         for _ in range(n):
-            analyse_png(png)
+            analyse_png(hash_png, colour_png)
         return Response(None, status=204)

@@ -4,7 +4,7 @@
     ├─ claim           one run per entity (D1 `image_claims`, with a lease); others wait for it
     ├─ find            sources in order; the first candidate whose bytes download and validate
     ├─ store           original bytes to R2 (content type, immutable cache, custom metadata)
-    ├─ analyse         Images binding -> small PNG -> decode -> ThumbHash + colours
+    ├─ analyse         Images binding -> two small PNGs -> decode -> ThumbHash, colours
     └─ record          one D1 transaction: upsert the row, release the claim
 
 Outcomes: an image -> record (302); every source says "nothing" -> a "no image" record (404,
@@ -24,13 +24,7 @@ from dataclasses import dataclass, field
 
 from rewind_images.context import Context
 from rewind_images.errors import ServiceUnavailable, UpstreamError
-from rewind_images.imaging import (
-    PngError,
-    decode_png,
-    extract_colors,
-    rgba_to_thumbhash,
-    thumbhash_to_base64,
-)
+from rewind_images.imaging import COLOUR_MAX_SIDE, PngError, analyse_images
 from rewind_images.imaging.sniff import EXTENSIONS, content_type_acceptable, sniff_image_type
 from rewind_images.models import ImagePath, ImageQuery
 from rewind_images.presets import r2_key
@@ -52,8 +46,9 @@ from rewind_images.sources import (
 )
 from rewind_images.timestamps import iso_from_ms
 
-# The analysis image's long side. ThumbHash terms are low-frequency, so 32 px gives the same
-# kind of hash as 100 px at a fraction of the cost; the colours need no more pixels either.
+# The hash image's long side. ThumbHash terms are low-frequency, so 32 px gives the same kind
+# of hash as 100 px at a fraction of the cost. The colours come from a larger reduction,
+# COLOUR_MAX_SIDE (imaging/analysis.py), so that fine detail does not blend into new colours.
 ANALYSIS_MAX_SIDE = 32
 MAX_API_RESPONSE_BYTES = 2 * 1024 * 1024
 ORIGINAL_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -311,17 +306,17 @@ class Analysis:
 
 
 async def analyse(ctx: Context, body: bytes) -> Analysis:
-    """Shrink through the Images binding (aspect ratio kept), decode, hash, colour."""
-    png = await ctx.images.to_png(body, ANALYSIS_MAX_SIDE)
-    return analyse_png(png)
+    """Shrink through the Images binding twice (aspect ratio kept), decode, hash, colour."""
+    hash_png, colour_png = await asyncio.gather(
+        ctx.images.to_png(body, ANALYSIS_MAX_SIDE), ctx.images.to_png(body, COLOUR_MAX_SIDE)
+    )
+    return analyse_png(hash_png, colour_png)
 
 
-def analyse_png(png: bytes) -> Analysis:
+def analyse_png(hash_png: bytes, colour_png: bytes) -> Analysis:
     """The pure part of the analysis (also benchmarked on its own)."""
     try:
-        image = decode_png(png)
+        result = analyse_images(hash_png, colour_png)
     except (PngError, ValueError) as exc:
         raise UpstreamError(f"analysis image undecodable: {exc}") from exc
-    hash_bytes = rgba_to_thumbhash(image.width, image.height, image.rgba)
-    palette = extract_colors(image.width, image.height, image.rgba)
-    return Analysis(thumbhash_to_base64(hash_bytes), palette.dominant, palette.accent)
+    return Analysis(result.thumbhash, result.dominant, result.accent)

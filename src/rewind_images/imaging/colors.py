@@ -70,6 +70,7 @@ __all__ = [
     "BLEND_END_MIN_SHARE",
     "BLEND_MAX_OFFSET",
     "KMEANS_K",
+    "KMEANS_MAX_CELLS",
     "KMEANS_ROUNDS",
     "LEVELS",
     "MAX_COLOR_SAMPLES",
@@ -81,8 +82,9 @@ __all__ = [
 
 # Pixels with less alpha than this are ignored (they are mostly background showing through).
 ALPHA_OPAQUE_MIN = 128
-# At most this many pixels are looked at (an even stride over the image): 64x64 needs them all.
-MAX_COLOR_SAMPLES = 4096
+# At most this many pixels are looked at (an even stride over the image): every other one of a
+# 64x64 image, which keeps its detail (each sample is one pixel) at half the cost.
+MAX_COLOR_SAMPLES = 2048
 # Grid steps per channel. Cells only group pixels for k-means (the reported colours and the
 # merge and accent tests use exact pixel means), so they can be coarse: a step is 1/6 of the
 # lightness range on the grey axis, and 6 ** 3 = 216 cells keep a cell id in one byte, with
@@ -92,6 +94,10 @@ LEVELS = 6
 # update; only noise-like images use them all, and later rounds barely move their colours.
 KMEANS_K = 6
 KMEANS_ROUNDS = 4
+# Noise-like images occupy nearly all 216 cells, photos and artwork far fewer (1 to 53 in 64 px
+# reductions of real ones). Beyond this many, the centres are fitted to the heaviest cells only
+# and the rest join their nearest centre, which bounds the cost without changing real images.
+KMEANS_MAX_CELLS = 64
 # Clusters closer than this (OKLab distance) are the same colour and get merged, so that one
 # noisy or gradient-shaded colour does not split into several "dominant" candidates.
 MERGE_DISTANCE = 0.06
@@ -116,6 +122,11 @@ BLEND_END_GAP = 0.15
 # share of the pixels; they are looked for at these multiples of its distance from the dominant.
 BLEND_END_MIN_SHARE = 0.005
 BLEND_PROBES = (1.25, 1.5, 2.0, 3.0)
+# If those purer pixels are a real share (ACCENT_MIN_COVERAGE) and at least this share of the
+# candidate's own, they are the candidate instead (a mean that mixes a shape with its edges
+# moves out to the shape), up to PURER_MOVES times.
+PURER_MIN_RATIO = 0.5
+PURER_MOVES = 2
 # The dominant cluster is checked for being a blend (see _unmix) when it holds at most this
 # share of the pixels, its spatial coherence is below this, and the two colours it would be a
 # mixture of are at least this far apart (OKLab).
@@ -145,9 +156,9 @@ _TRANSPARENT = 0xFF
 _HIDDEN = bytes(_TRANSPARENT if a < ALPHA_OPAQUE_MIN else 0 for a in range(256))
 # cell id -> 0xFF for the pixels that count (every id but the transparent marker)
 _COUNTED = bytes(0xFF if cell != _TRANSPARENT else 0 for cell in range(256))
-# Channel sums are taken modulo this (see _Sample): exact while 255 * pixels < 2 ** 24 - 1,
-# i.e. up to 65,793 pixels, far above MAX_COLOR_SAMPLES.
-_LANE_MOD = (1 << 24) - 1
+# Channel sums are added up in lanes of this many bits (see _Sample): exact while
+# 255 * pixels < 2 ** 24, i.e. up to 65,793 pixels, far above MAX_COLOR_SAMPLES.
+_LANE_BITS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,14 +235,30 @@ def extract_colors(w: int, h: int, rgba: bytes) -> Palette:
     clusters = _merge_close(_measure(sample, cells, assignment))
     total = sum(c.weight for c in clusters)
     dominant = max(clusters, key=lambda c: c.weight)
-    # Vertical neighbours are only known when every pixel was kept.
-    dominant = _unmix(dominant, clusters, total, cell_ids, w if step == 1 else None)
+    # The sample's rows line up (every `step`-th pixel of each row) when step divides w.
+    dominant = _unmix(dominant, clusters, total, cell_ids, w // step if w % step == 0 else None)
     accent = _pick_accent(dominant, clusters, total, counts, sample)
     return Palette(_hex(dominant.rgb), None if accent is None else _hex(accent))
 
 
 def _kmeans(points: list[Lab], weights: list[int]) -> list[int]:
-    """Weighted k-means in OKLab, deterministically seeded: the cluster index of each point."""
+    """Weighted k-means in OKLab, deterministically seeded: the cluster index of each point.
+
+    With more than KMEANS_MAX_CELLS points, the centres are fitted to the heaviest of them and
+    then every point joins its nearest centre (see KMEANS_MAX_CELLS).
+    """
+    if len(points) <= KMEANS_MAX_CELLS:
+        return _lloyd(points, weights)[1]
+    # A stable sort: equally heavy cells keep their fixed order.
+    heaviest = sorted(range(len(points)), key=weights.__getitem__, reverse=True)
+    del heaviest[KMEANS_MAX_CELLS:]
+    heaviest.sort()  # back to the points' own order
+    centres, _ = _lloyd([points[i] for i in heaviest], [weights[i] for i in heaviest])
+    return _argmin([list(map(math.dist, points, repeat(c))) for c in centres])
+
+
+def _lloyd(points: list[Lab], weights: list[int]) -> tuple[list[Lab], list[int]]:
+    """The final centres and the cluster index of each point (nearest final centre)."""
     # Seeds: the heaviest cell, then repeatedly the cell maximising weight * (squared distance
     # to the nearest seed) -- k-means++ without the dice, so big and far-away colours both get
     # one. Ranking by sqrt(weight) * distance is the same order, with one multiplication less.
@@ -247,11 +274,11 @@ def _kmeans(points: list[Lab], weights: list[int]) -> list[int]:
         seeds.append(best)
         distances.append(list(map(math.dist, points, repeat(points[best]))))
         nearest = list(map(min, nearest, distances[-1]))
+    centres = [points[seed] for seed in seeds]
     if len(seeds) == 1:
-        return [0] * len(points)
+        return centres, [0] * len(points)
 
     # Lloyd rounds; the first assignment reuses the seeding's distances.
-    centres = [points[seed] for seed in seeds]
     assignment = _argmin(distances)
     for _ in range(KMEANS_ROUNDS - 1):
         sums = [[0, 0.0, 0.0, 0.0] for _ in centres]
@@ -269,7 +296,7 @@ def _kmeans(points: list[Lab], weights: list[int]) -> list[int]:
         if new_assignment == assignment:
             break
         assignment = new_assignment
-    return assignment
+    return centres, assignment
 
 
 def _argmin(distances: list[list[float]]) -> list[int]:
@@ -286,8 +313,9 @@ class _Sample:
 
     Every per-byte string is spread into 3-byte lanes and read as one big integer. A mask with
     0xFF in the lanes of some pixels (made by translating the spread cell ids), AND-ed with a
-    channel, leaves sum(v_i << 24 * i) over those pixels, and since 2 ** 24 = 1 (mod 2 ** 24 - 1),
-    that integer mod 2 ** 24 - 1 is their channel sum (below 255 * MAX_COLOR_SAMPLES, so exact).
+    channel, keeps those pixels' values, one per lane. Adding the top half of the lanes onto
+    the bottom half until one lane is left sums them: a few big-integer shifts, ANDs and adds.
+    No lane overflows, as the total stays below 255 * MAX_COLOR_SAMPLES < 2 ** 24.
     """
 
     def __init__(self, cell_ids: bytes, channels: tuple[bytes, bytes, bytes]) -> None:
@@ -302,15 +330,39 @@ class _Sample:
             self.planes.append(int.from_bytes(lanes, "little"))
         self.channels = channels
         self.counted = int.from_bytes(cell_ids.translate(_COUNTED), "little")
+        self.total = self.counted.bit_count() // 8
+        self.folds = []  # (shift, mask of the bottom half) per halving of the lane count
+        lanes_left = n
+        while lanes_left > 1:
+            half = (lanes_left + 1) // 2
+            self.folds.append((_LANE_BITS * half, (1 << (_LANE_BITS * half)) - 1))
+            lanes_left = half
 
     def measure(self, members: bytes) -> tuple[int, tuple[int, int, int]]:
         """Pixel count and channel sums of the cells marked 0xFF in the 256-entry `members`."""
         mask = int.from_bytes(self.spread_ids.translate(members), "little")
-        red, green, blue = ((plane & mask) % _LANE_MOD for plane in self.planes)
+        red, green, blue = (self._lane_sum(plane & mask) for plane in self.planes)
         return mask.bit_count() // 8, (red, green, blue)
+
+    def _lane_sum(self, lanes: int) -> int:
+        for shift, bottom in self.folds:
+            lanes = (lanes & bottom) + (lanes >> shift)
+        return lanes
 
     def count_near(self, rgb: RGB) -> int:
         """How many counted pixels lie within NEAR_STEP of `rgb` on every channel."""
+        return self._near(rgb).bit_count() // 8
+
+    def mean_near(self, rgb: RGB) -> tuple[int, RGB]:
+        """How many counted pixels lie near `rgb` (as count_near), and their mean colour."""
+        spread = bytearray(3 * len(self.channels[0]))
+        spread[0::3] = self._near(rgb).to_bytes(len(self.channels[0]), "little")
+        mask = int.from_bytes(spread, "little")
+        count = mask.bit_count() // 8
+        red, green, blue = (self._lane_sum(plane & mask) for plane in self.planes)
+        return count, _mean(count, (red, green, blue)) if count else rgb
+
+    def _near(self, rgb: RGB) -> int:
         mask = self.counted
         for channel, value in zip(self.channels, rgb, strict=True):
             centre = _srgb_linear(value) ** (1 / 3)
@@ -318,7 +370,7 @@ class _Sample:
             high = bisect_right(_CBRT, centre + NEAR_STEP)
             window = bytes(low) + b"\xff" * (high - low) + bytes(256 - high)
             mask &= int.from_bytes(channel.translate(window), "little")
-        return mask.bit_count() // 8
+        return mask
 
 
 def _measure(sample: _Sample, cells: list[int], assignment: list[int]) -> list[_Cluster]:
@@ -416,12 +468,34 @@ def _pick_accent(
     candidates = [(rgb, c) for *_, rgb, c in vivid] + [(rgb, c) for *_, rgb, c in contrasting]
     dominant_rgb = dominant.rgb
     for rgb, cluster in candidates:
-        if sample.count_near(rgb) < min_pixels:
-            continue
         ends = [dominant_rgb, *(c.rgb for c in clusters if c is not cluster and c is not dominant)]
-        if _is_mixture(rgb, ends) or _has_purer(sample, dominant_rgb, rgb, total):
-            continue
-        return rgb
+        colour = _present(sample, rgb, dominant_rgb, ends, min_pixels)
+        if colour is not None:
+            return colour
+    return None
+
+
+def _present(
+    sample: _Sample, rgb: RGB, dominant: RGB, ends: list[RGB], min_pixels: float
+) -> RGB | None:
+    """`rgb` if the image has it, or the purer colour it is a mixture of, or None.
+
+    Purer pixels further out from the dominant (see _purer) replace the candidate when they are
+    the body of its colour and the candidate their fringe: a real share, and at least
+    PURER_MIN_RATIO as many as the pixels near the candidate (at most PURER_MOVES times). Fewer
+    make them the tail of a spread of mixtures (specks finer than a pixel), so the candidate is
+    a mixture and not reported.
+    """
+    for _ in range(PURER_MOVES + 1):
+        near = sample.count_near(rgb)
+        if near < min_pixels or _is_mixture(rgb, ends):
+            return None
+        purer = _purer(sample, dominant, rgb)
+        if purer is None:
+            return rgb
+        count, rgb = sample.mean_near(purer)
+        if count < max(min_pixels, PURER_MIN_RATIO * near):
+            return None
     return None
 
 
@@ -489,12 +563,12 @@ def _unmix(
     return q
 
 
-def _has_purer(sample: _Sample, dominant: RGB, x: RGB, total: int) -> bool:
-    """Whether pixels lie further out on the line from the dominant through x (in sRGB).
+def _purer(sample: _Sample, dominant: RGB, x: RGB) -> RGB | None:
+    """A point further out on the line from the dominant through x (in sRGB) with pixels near it.
 
     Then x is most likely the dominant mixed with them (the edge of a shape of their colour).
     """
-    needed = max(2, BLEND_END_MIN_SHARE * total)
+    needed = max(2, BLEND_END_MIN_SHARE * sample.total)
     for scale in BLEND_PROBES:
         y = (
             dominant[0] + scale * (x[0] - dominant[0]),
@@ -502,10 +576,10 @@ def _has_purer(sample: _Sample, dominant: RGB, x: RGB, total: int) -> bool:
             dominant[2] + scale * (x[2] - dominant[2]),
         )
         if min(y) < 0 or max(y) > 255:
-            return False  # out of gamut: nothing purer this way
+            return None  # out of gamut: nothing purer this way
         if sample.count_near(y) >= needed:
-            return True
-    return False
+            return y
+    return None
 
 
 def _mean(weight: int, sums: tuple[int, int, int]) -> RGB:
