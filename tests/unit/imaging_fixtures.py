@@ -10,6 +10,7 @@ the colours are judged by (coverage: the share of pixels within CIE76 delta E 20
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import struct
@@ -363,14 +364,21 @@ def parse_hex(colour: str) -> RGB:
 def coverage(rgba: bytes, colour: str | RGB, max_delta_e: float = 20.0) -> float:
     """Share of the opaque pixels within CIE76 delta E `max_delta_e` of `colour`."""
     target = srgb_to_cielab(parse_hex(colour) if isinstance(colour, str) else colour)
-    counts = Counter(rgba[i : i + 4] for i in range(0, len(rgba), 4))
     opaque = near = 0
-    for pixel, n in counts.items():
-        if pixel[3] >= 128:
-            opaque += n
-            if math.dist(srgb_to_cielab((pixel[0], pixel[1], pixel[2])), target) <= max_delta_e:
-                near += n
+    for lab, n in _opaque_colours(bytes(rgba)):
+        opaque += n
+        if math.dist(lab, target) <= max_delta_e:
+            near += n
     return near / opaque if opaque else 0.0
+
+
+@functools.lru_cache(maxsize=32)
+def _opaque_colours(rgba: bytes) -> list[tuple[tuple[float, float, float], int]]:
+    """CIELAB and pixel count of every distinct opaque colour (images repeat few colours)."""
+    counts = Counter(rgba[i : i + 4] for i in range(0, len(rgba), 4))
+    return [
+        (srgb_to_cielab((p[0], p[1], p[2])), n) for p, n in sorted(counts.items()) if p[3] >= 128
+    ]
 
 
 def _canvas(width: int, height: int, rgb: RGB) -> bytearray:

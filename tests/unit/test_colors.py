@@ -9,7 +9,15 @@ import pytest
 
 from rewind_images.imaging import colors
 from rewind_images.imaging.colors import Palette, extract_colors
-from tests.unit.imaging_fixtures import from_function, linear_gradient, photo_like, solid, two_tone
+from tests.unit.imaging_fixtures import (
+    delta_e,
+    from_function,
+    linear_gradient,
+    parse_hex,
+    photo_like,
+    solid,
+    two_tone,
+)
 
 HEX = re.compile(r"#[0-9a-f]{6}")
 
@@ -192,6 +200,111 @@ def test_rejects_wrong_length() -> None:
 def test_named_constants_are_sane() -> None:
     assert colors.KMEANS_K >= 2
     assert colors.KMEANS_ROUNDS >= 1
-    assert 0 < colors.MERGE_DISTANCE < colors.ACCENT_MIN_DISTANCE
+    assert colors.KMEANS_K <= colors.KMEANS_MAX_CELLS <= colors.LEVELS**3
+    assert 0 < colors.MERGE_DISTANCE < colors.ACCENT_MIN_DISTANCE < colors.UNMIX_MIN_SPREAD
     assert colors.MAX_COLOR_SAMPLES >= 1024
     assert 2 <= colors.LEVELS <= 6
+    assert 0 < colors.BLEND_END_MIN_SHARE < colors.ACCENT_MIN_COVERAGE <= colors.ACCENT_MIN_SHARE
+    assert 0 < colors.BLEND_END_GAP < 0.5
+    assert all(p > 1 for p in colors.BLEND_PROBES)
+
+
+# --- colours that are mixtures: edges of shapes, specks finer than a pixel ----------------------
+
+NAVY = (20, 32, 88)
+GOLD = (230, 180, 60)
+
+
+def mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, ...]:
+    return tuple(round((1 - t) * x + t * y) for x, y in zip(a, b, strict=True))
+
+
+def speckle_pixels(rng: random.Random, n: int) -> list[bytes]:
+    """Pixels of a reduction of gold specks (a third of the area) on navy, each covering an
+    eighth of a pixel: k ~ Binomial(8, 1/3) eighths of every pixel are gold."""
+    out = []
+    for _ in range(n):
+        k = sum(rng.random() < 1 / 3 for _ in range(8))
+        out.append(bytes((*mix(NAVY, GOLD, k / 8), 255)))
+    return out
+
+
+def test_incoherent_blend_dominant_is_unmixed() -> None:
+    # Placed at random, as sub-pixel specks leave them, the mixtures are incoherent: the
+    # largest cluster (a third gold) is split between the blue and gold ends it lies between.
+    rng = random.Random(2)
+    pixels = speckle_pixels(rng, 64 * 64)
+    palette = extract_colors(64, 64, b"".join(pixels))
+    assert palette.dominant is not None
+    assert delta_e(parse_hex(palette.dominant), NAVY) < 20
+    assert palette.accent is None  # the gold end is itself a blend: nothing purer to report
+
+
+def test_coherent_middle_colour_is_not_unmixed() -> None:
+    # The same pixels sorted into bands are regions, not specks: the middle colour is real.
+    rng = random.Random(2)
+    pixels = sorted(speckle_pixels(rng, 64 * 64))
+    palette = extract_colors(64, 64, b"".join(pixels))
+    assert palette.dominant is not None
+    assert delta_e(parse_hex(palette.dominant), NAVY) > 20
+
+
+def test_orange_between_red_and_yellow_stays_dominant() -> None:
+    def fn(x: int, y: int) -> tuple[int, int, int, int]:
+        if x < 10:
+            return (200, 40, 30, 255)
+        if x < 30:
+            return (225, 130, 45, 255)
+        return (250, 220, 60, 255)
+
+    palette = extract_colors(40, 20, from_function(40, 20, fn))
+    assert palette.dominant == "#e1822d"
+
+
+def test_edge_blend_without_the_shape_is_no_accent() -> None:
+    # A pink halo (white and red half and half) around a few red pixels: the pink is a mixture
+    # of the background with the red, and the red is too little to be an accent.
+    w = h = 50
+    rgba = bytearray(solid(w, h, (255, 255, 255, 255)))
+    pink, red = bytes((228, 143, 148, 255)), bytes((200, 30, 40, 255))
+    for i in range(150):
+        rgba[i * 4 : i * 4 + 4] = pink
+    for i in range(150, 165):
+        rgba[i * 4 : i * 4 + 4] = red
+    assert extract_colors(w, h, bytes(rgba)) == Palette("#ffffff", None)
+    # With the shape a real share of the image, the accent is the shape's colour.
+    for i in range(150, 300):
+        rgba[i * 4 : i * 4 + 4] = red
+    assert extract_colors(w, h, bytes(rgba)) == Palette("#ffffff", "#c81e28")
+
+
+def test_mean_near_is_exact() -> None:
+    rng = random.Random(29)
+    n = 1000
+    red, green, blue = (bytes(rng.randrange(256) for _ in range(n)) for _ in "rgb")
+    cell_ids = bytes(rng.choice((1, 2, 0xFF)) for _ in range(n))
+    sample = colors._Sample(cell_ids, (red, green, blue))
+    centre = (120.0, 60.0, 200.0)
+    count, mean = sample.mean_near(centre)
+    near = [
+        (r, g, b)
+        for cell, r, g, b in zip(cell_ids, red, green, blue, strict=True)
+        if cell != 0xFF
+        and all(
+            abs(colors._CBRT[v] - colors._srgb_linear(c) ** (1 / 3)) <= colors.NEAR_STEP
+            for v, c in zip((r, g, b), centre, strict=True)
+        )
+    ]
+    assert count == len(near) == sample.count_near(centre)
+    assert count > 0
+    assert mean == tuple(sum(p[k] for p in near) / count for k in range(3))
+
+
+def test_kmeans_over_many_cells_assigns_every_cell() -> None:
+    rng = random.Random(31)
+    points = [colors._CELL_LAB[cell] for cell in range(colors.LEVELS**3)]
+    weights = [rng.randint(1, 50) for _ in points]
+    assignment = colors._kmeans(points, weights)
+    assert len(assignment) == len(points)
+    assert set(assignment) <= set(range(colors.KMEANS_K))
+    assert assignment == colors._kmeans(points, weights)
