@@ -38,7 +38,8 @@ perceived difference, and its chroma sqrt(a^2 + b^2) is a direct "vividness" mea
 thresholds below are therefore in OKLab units (L in 0..1; a JND is about 0.02).
 
 Speed: every per-pixel step is a C-level operation on whole byte strings (stepped slices,
-bytes.translate through 256-entry tables, Counter, and big-integer addition, AND and modulo),
+bytes.translate through 256-entry tables, Counter, and big-integer addition, shifts, AND and
+bit_count),
 so Python code only ever loops over occupied grid cells (at most LEVELS ** 3) and clusters,
 never over pixels or distinct colours. The grid splits each channel at equal steps of
 cbrt(linear light), as OKLab does to its LMS channels, so cells are of similar perceptual size
@@ -156,9 +157,8 @@ _TRANSPARENT = 0xFF
 _HIDDEN = bytes(_TRANSPARENT if a < ALPHA_OPAQUE_MIN else 0 for a in range(256))
 # cell id -> 0xFF for the pixels that count (every id but the transparent marker)
 _COUNTED = bytes(0xFF if cell != _TRANSPARENT else 0 for cell in range(256))
-# Channel sums are added up in lanes of this many bits (see _Sample): exact while
-# 255 * pixels < 2 ** 24, i.e. up to 65,793 pixels, far above MAX_COLOR_SAMPLES.
-_LANE_BITS = 24
+# byte -> 0xFF where the value has bit b set, per bit: a channel's bit planes (see _Sample)
+_BIT_SET = [bytes(0xFF if value >> bit & 1 else 0 for value in range(256)) for bit in range(8)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,45 +309,28 @@ def _argmin(distances: list[list[float]]) -> list[int]:
 
 
 class _Sample:
-    """The sampled pixels, laid out for exact channel sums and for "near a colour" masks.
+    """The sampled pixels, with exact channel sums and "near a colour" counts over pixel masks.
 
-    Every per-byte string is spread into 3-byte lanes and read as one big integer. A mask with
-    0xFF in the lanes of some pixels (made by translating the spread cell ids), AND-ed with a
-    channel, keeps those pixels' values, one per lane. Adding the top half of the lanes onto
-    the bottom half until one lane is left sums them: a few big-integer shifts, ANDs and adds.
-    No lane overflows, as the total stays below 255 * MAX_COLOR_SAMPLES < 2 ** 24.
+    A mask is a big integer with one byte per pixel, 0xFF for the pixels it holds (made with
+    bytes.translate from the cell ids or the channels). A channel's sum over a mask needs no
+    per-pixel loop either: it is the sum over bits b of 2 ** b times the number of its pixels
+    with bit b set, and each of those counts is one AND with the channel's bit plane (the
+    pixels whose value has bit b set, made once) and a bit_count.
     """
 
     def __init__(self, cell_ids: bytes, channels: tuple[bytes, bytes, bytes]) -> None:
-        n = len(cell_ids)
-        spread = bytearray((_TRANSPARENT,)) * (3 * n)  # the padding lanes belong to no cell
-        spread[0::3] = cell_ids
-        self.spread_ids = bytes(spread)
-        self.planes = []
-        for channel in channels:
-            lanes = bytearray(3 * n)
-            lanes[0::3] = channel
-            self.planes.append(int.from_bytes(lanes, "little"))
+        self.cell_ids = cell_ids
         self.channels = channels
+        self.bit_planes = [
+            [int.from_bytes(channel.translate(table), "little") for table in _BIT_SET]
+            for channel in channels
+        ]
         self.counted = int.from_bytes(cell_ids.translate(_COUNTED), "little")
         self.total = self.counted.bit_count() // 8
-        self.folds = []  # (shift, mask of the bottom half) per halving of the lane count
-        lanes_left = n
-        while lanes_left > 1:
-            half = (lanes_left + 1) // 2
-            self.folds.append((_LANE_BITS * half, (1 << (_LANE_BITS * half)) - 1))
-            lanes_left = half
 
     def measure(self, members: bytes) -> tuple[int, tuple[int, int, int]]:
         """Pixel count and channel sums of the cells marked 0xFF in the 256-entry `members`."""
-        mask = int.from_bytes(self.spread_ids.translate(members), "little")
-        red, green, blue = (self._lane_sum(plane & mask) for plane in self.planes)
-        return mask.bit_count() // 8, (red, green, blue)
-
-    def _lane_sum(self, lanes: int) -> int:
-        for shift, bottom in self.folds:
-            lanes = (lanes & bottom) + (lanes >> shift)
-        return lanes
+        return self._sums(int.from_bytes(self.cell_ids.translate(members), "little"))
 
     def count_near(self, rgb: RGB) -> int:
         """How many counted pixels lie within NEAR_STEP of `rgb` on every channel."""
@@ -355,12 +338,15 @@ class _Sample:
 
     def mean_near(self, rgb: RGB) -> tuple[int, RGB]:
         """How many counted pixels lie near `rgb` (as count_near), and their mean colour."""
-        spread = bytearray(3 * len(self.channels[0]))
-        spread[0::3] = self._near(rgb).to_bytes(len(self.channels[0]), "little")
-        mask = int.from_bytes(spread, "little")
-        count = mask.bit_count() // 8
-        red, green, blue = (self._lane_sum(plane & mask) for plane in self.planes)
-        return count, _mean(count, (red, green, blue)) if count else rgb
+        count, sums = self._sums(self._near(rgb))
+        return count, _mean(count, sums) if count else rgb
+
+    def _sums(self, mask: int) -> tuple[int, tuple[int, int, int]]:
+        red, green, blue = (
+            sum((plane & mask).bit_count() << bit for bit, plane in enumerate(planes)) >> 3
+            for planes in self.bit_planes
+        )
+        return mask.bit_count() >> 3, (red, green, blue)
 
     def _near(self, rgb: RGB) -> int:
         mask = self.counted
@@ -430,8 +416,8 @@ def _pick_accent(
     """The accent colour (see the module docstring), or None."""
     min_distance2 = ACCENT_MIN_DISTANCE * ACCENT_MIN_DISTANCE
     min_pixels = ACCENT_MIN_COVERAGE * total
-    vivid: list[tuple[float, int, RGB, _Cluster]] = []
-    contrasting: list[tuple[int, float, RGB, _Cluster]] = []
+    vivid: list[tuple[float, int, int, _Cluster]] = []
+    contrasting: list[tuple[int, float, int, _Cluster]] = []
     for c in clusters:
         if (
             c is dominant
@@ -449,25 +435,29 @@ def _pick_accent(
             continue
         if is_vivid:
             best = max(populated, key=lambda cell: (_chroma(_CELL_LAB[cell]), counts[cell]))
+            vivid.append((_chroma(_CELL_LAB[best]), c.weight, best, c))
         else:
             best = max(
                 populated,
                 key=lambda cell: (abs(_CELL_LAB[cell][0] - dominant.lab[0]), counts[cell]),
             )
-        rgb = _mean(*sample.measure(_table([best])))
+            contrasting.append((c.weight, abs(_CELL_LAB[best][0] - dominant.lab[0]), best, c))
+    # The most vivid first (ties: the larger), then the largest contrasting one; each is
+    # measured only when its turn comes.
+    vivid.sort(key=lambda v: (-v[0], -v[1]))
+    contrasting.sort(key=lambda v: (-v[0], -v[1]))
+    dominant_rgb = dominant.rgb
+    for is_vivid, cell, cluster in [(True, v[2], v[3]) for v in vivid] + [
+        (False, v[2], v[3]) for v in contrasting
+    ]:
+        rgb = _mean(*sample.measure(_table([cell])))
         lab = _oklab_rgb(rgb)
         if _dist2(lab, dominant.lab) < min_distance2:
             continue
-        if is_vivid and _chroma(lab) >= ACCENT_MIN_CHROMA:
-            vivid.append((_chroma(lab), c.weight, rgb, c))
-        elif abs(lab[0] - dominant.lab[0]) >= ACCENT_MIN_LIGHTNESS_DELTA:
-            contrasting.append((c.weight, abs(lab[0] - dominant.lab[0]), rgb, c))
-    # The most vivid first (ties: the larger), then the largest contrasting one.
-    vivid.sort(key=lambda v: (-v[0], -v[1]))
-    contrasting.sort(key=lambda v: (-v[0], -v[1]))
-    candidates = [(rgb, c) for *_, rgb, c in vivid] + [(rgb, c) for *_, rgb, c in contrasting]
-    dominant_rgb = dominant.rgb
-    for rgb, cluster in candidates:
+        if is_vivid and _chroma(lab) < ACCENT_MIN_CHROMA:
+            continue
+        if not is_vivid and abs(lab[0] - dominant.lab[0]) < ACCENT_MIN_LIGHTNESS_DELTA:
+            continue
         ends = [dominant_rgb, *(c.rgb for c in clusters if c is not cluster and c is not dominant)]
         colour = _present(sample, rgb, dominant_rgb, ends, min_pixels)
         if colour is not None:
