@@ -260,21 +260,39 @@ def test_orange_between_red_and_yellow_stays_dominant() -> None:
     assert palette.dominant == "#e1822d"
 
 
+def dots_with_halos(side: int) -> bytes:
+    """White, with ten red squares of `side` px, each in a 1 px pink halo (the edge mixture)."""
+    w = h = 60
+    red, pink = (200, 30, 40, 255), (228, 143, 148, 255)
+
+    def fn(x: int, y: int) -> tuple[int, int, int, int]:
+        i, j = x % 12 - 2, y % 30 - 2  # a 12 x 30 tile per square: 5 by 2 of them
+        if 0 <= i < side and 0 <= j < side:
+            return red
+        if -1 <= i <= side and -1 <= j <= side:
+            return pink
+        return (255, 255, 255, 255)
+
+    return from_function(w, h, fn)
+
+
 def test_edge_blend_without_the_shape_is_no_accent() -> None:
-    # A pink halo (white and red half and half) around a few red pixels: the pink is a mixture
-    # of the background with the red, and the red is too little to be an accent.
-    w = h = 50
-    rgba = bytearray(solid(w, h, (255, 255, 255, 255)))
-    pink, red = bytes((228, 143, 148, 255)), bytes((200, 30, 40, 255))
-    for i in range(150):
-        rgba[i * 4 : i * 4 + 4] = pink
-    for i in range(150, 165):
-        rgba[i * 4 : i * 4 + 4] = red
-    assert extract_colors(w, h, bytes(rgba)) == Palette("#ffffff", None)
-    # With the shape a real share of the image, the accent is the shape's colour.
-    for i in range(150, 300):
-        rgba[i * 4 : i * 4 + 4] = red
-    assert extract_colors(w, h, bytes(rgba)) == Palette("#ffffff", "#c81e28")
+    # The pink halos are mixtures of the background with the red, which itself is too little
+    # (2 x 2 px squares, 1 % of the image) to be an accent.
+    assert extract_colors(60, 60, dots_with_halos(2)) == Palette("#ffffff", None)
+    # With the shapes a real share of the image, the accent is their colour.
+    assert extract_colors(60, 60, dots_with_halos(5)) == Palette("#ffffff", "#c81e28")
+
+
+def test_a_colour_with_an_inside_is_kept_whatever_line_it_is_on() -> None:
+    # Shades of one grey lie on one line in sRGB; a mid grey region between a light background
+    # and dark details is a colour of its own (it has an inside), not their mixture.
+    def fn(x: int, y: int) -> tuple[int, int, int, int]:
+        if 10 <= x < 40 and 10 <= y < 40:
+            return (40, 40, 45, 255) if 20 <= x < 24 else (120, 119, 124, 255)
+        return (223, 222, 219, 255)
+
+    assert extract_colors(50, 50, from_function(50, 50, fn)) == Palette("#dfdedb", "#78777c")
 
 
 def test_mean_near_is_exact() -> None:

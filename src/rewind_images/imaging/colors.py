@@ -123,6 +123,10 @@ BLEND_END_GAP = 0.15
 # share of the pixels; they are looked for at these multiples of its distance from the dominant.
 BLEND_END_MIN_SHARE = 0.005
 BLEND_PROBES = (1.25, 1.5, 2.0, 3.0)
+# A colour whose pixels have at least this share inside (all neighbours near it too) is a shape
+# of its own, not a mixture at an edge (where a shape meets the background the mixtures are a
+# pixel or two wide), and is kept whatever line it lies on: shades of one hue are collinear.
+SOLID_MIN_SHARE = 0.25
 # If those purer pixels are a real share (ACCENT_MIN_COVERAGE) and at least this share of the
 # candidate's own, they are the candidate instead (a mean that mixes a shape with its edges
 # moves out to the shape), up to PURER_MOVES times.
@@ -231,12 +235,11 @@ def extract_colors(w: int, h: int, rgba: bytes) -> Palette:
     weights = [counts[cell] for cell in cells]
     assignment = _kmeans([_CELL_LAB[cell] for cell in cells], weights)
 
-    sample = _Sample(cell_ids, (red, green, blue))
+    # The sample's rows line up (every `step`-th pixel of each row) when step divides w.
+    sample = _Sample(cell_ids, (red, green, blue), w // step if w % step == 0 else None)
     clusters = _merge_close(_measure(sample, cells, assignment))
     total = sum(c.weight for c in clusters)
-    dominant = max(clusters, key=lambda c: c.weight)
-    # The sample's rows line up (every `step`-th pixel of each row) when step divides w.
-    dominant = _unmix(dominant, clusters, total, cell_ids, w // step if w % step == 0 else None)
+    dominant = _unmix(max(clusters, key=lambda c: c.weight), clusters, total, sample)
     accent = _pick_accent(dominant, clusters, total, counts, sample)
     return Palette(_hex(dominant.rgb), None if accent is None else _hex(accent))
 
@@ -318,9 +321,12 @@ class _Sample:
     pixels whose value has bit b set, made once) and a bit_count.
     """
 
-    def __init__(self, cell_ids: bytes, channels: tuple[bytes, bytes, bytes]) -> None:
+    def __init__(
+        self, cell_ids: bytes, channels: tuple[bytes, bytes, bytes], row: int | None = None
+    ) -> None:
         self.cell_ids = cell_ids
         self.channels = channels
+        self.row = row  # samples per image row, when the sample keeps the rows' layout
         self.bit_planes = [
             [int.from_bytes(channel.translate(table), "little") for table in _BIT_SET]
             for channel in channels
@@ -340,6 +346,36 @@ class _Sample:
         """How many counted pixels lie near `rgb` (as count_near), and their mean colour."""
         count, sums = self._sums(self._near(rgb))
         return count, _mean(count, sums) if count else rgb
+
+    def solid_share(self, rgb: RGB) -> float:
+        """Of the pixels near `rgb`, the share whose neighbours (left, right, and when the
+        rows are known, above and below) are all near it too: the inside of a shape."""
+        mask = self._near(rgb)
+        count = mask.bit_count()
+        if not count:
+            return 0.0
+        inside = mask & (mask >> 8) & (mask << 8)
+        if self.row is not None:
+            shift = 8 * self.row
+            inside &= (mask >> shift) & (mask << shift)
+        return inside.bit_count() / count
+
+    def coherence(self, mask: int) -> float:
+        """How much more often than chance a pixel's neighbours are in the mask too.
+
+        (P(a right, or lower, neighbour of one of its pixels is in it) - its share) /
+        (1 - its share): 0 for pixels scattered at random, 1 for a single solid region.
+        """
+        count = mask.bit_count() // 8
+        share = count / len(self.cell_ids)
+        if not count or share >= 1:
+            return 1.0
+        pairs = (mask & (mask >> 8)).bit_count() // 8
+        chances = count
+        if self.row is not None:
+            pairs += (mask & (mask >> (8 * self.row))).bit_count() // 8
+            chances *= 2
+        return (pairs / chances - share) / (1 - share)
 
     def _sums(self, mask: int) -> tuple[int, tuple[int, int, int]]:
         red, green, blue = (
@@ -470,15 +506,21 @@ def _present(
 ) -> RGB | None:
     """`rgb` if the image has it, or the purer colour it is a mixture of, or None.
 
-    Purer pixels further out from the dominant (see _purer) replace the candidate when they are
-    the body of its colour and the candidate their fringe: a real share, and at least
-    PURER_MIN_RATIO as many as the pixels near the candidate (at most PURER_MOVES times). Fewer
-    make them the tail of a spread of mixtures (specks finer than a pixel), so the candidate is
-    a mixture and not reported.
+    A colour with an inside (at least SOLID_MIN_SHARE of its pixels surrounded by more of it)
+    is a shape of its own, not the edge where two others meet, and is kept. Otherwise it must
+    not lie between two other colours, and purer pixels further out from the dominant (see
+    _purer) replace it when they are the body of its colour and it their fringe: a real share,
+    and at least PURER_MIN_RATIO as many as the pixels near it (at most PURER_MOVES times).
+    Fewer make them the tail of a spread of mixtures (specks finer than a pixel), so the
+    candidate is a mixture and not reported.
     """
     for _ in range(PURER_MOVES + 1):
         near = sample.count_near(rgb)
-        if near < min_pixels or _is_mixture(rgb, ends):
+        if near < min_pixels:
+            return None
+        if sample.solid_share(rgb) >= SOLID_MIN_SHARE:
+            return rgb
+        if _is_mixture(rgb, ends):
             return None
         purer = _purer(sample, dominant, rgb)
         if purer is None:
@@ -510,9 +552,7 @@ def _mixing_fraction(x: RGB, p: RGB, q: RGB) -> float | None:
     return t if offset2 <= BLEND_MAX_OFFSET * BLEND_MAX_OFFSET * length2 else None
 
 
-def _unmix(
-    dominant: _Cluster, clusters: list[_Cluster], total: int, cell_ids: bytes, row: int | None
-) -> _Cluster:
+def _unmix(dominant: _Cluster, clusters: list[_Cluster], total: int, sample: _Sample) -> _Cluster:
     """The dominant cluster, or its main component if it is the blend of finer detail.
 
     Detail finer than a pixel (specks, halftone) leaves every pixel a mixture of its colours
@@ -522,18 +562,10 @@ def _unmix(
     the component that gets more is the dominant. A real colour region (even a gradient or a
     textured one) is coherent, so it is never replaced.
     """
-    n = len(cell_ids)
-    share = dominant.weight / n
-    if share > UNMIX_MAX_SHARE:
+    if dominant.weight > UNMIX_MAX_SHARE * len(sample.cell_ids):
         return dominant  # too little else to tell chance from coherence
-    mask = int.from_bytes(cell_ids.translate(_table(list(dominant.cells))), "little")
-    pairs = (mask & (mask >> 8)).bit_count() // 8  # right neighbours also in the cluster
-    chances = dominant.weight
-    if row is not None:
-        pairs += (mask & (mask >> (8 * row))).bit_count() // 8  # and the ones below
-        chances *= 2
-    coherence = (pairs / chances - share) / (1 - share)
-    if coherence >= UNMIX_MAX_COHERENCE:
+    mask = int.from_bytes(sample.cell_ids.translate(_table(list(dominant.cells))), "little")
+    if sample.coherence(mask) >= UNMIX_MAX_COHERENCE:
         return dominant
     others = [c for c in clusters if c is not dominant and c.weight >= ACCENT_MIN_SHARE * total]
     best: tuple[float, float, _Cluster, _Cluster] | None = None
