@@ -180,6 +180,7 @@ def test_grid_tables() -> None:
     for x in colors._LINEAR[1:-1]:
         position = colors.LEVELS * x ** (1 / 3)
         assert abs(position - round(position)) > 1e-4
+    assert 255 * colors.MAX_COLOR_SAMPLES < 2**colors._LANE_BITS
 
 
 def test_noise_is_handled() -> None:

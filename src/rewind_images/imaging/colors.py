@@ -39,9 +39,8 @@ thresholds below are therefore in OKLab units (L in 0..1; a JND is about 0.02).
 
 Speed: every per-pixel step is a C-level operation on whole byte strings (stepped slices,
 bytes.translate through 256-entry tables, Counter, and big-integer addition, shifts, AND and
-bit_count),
-so Python code only ever loops over occupied grid cells (at most LEVELS ** 3) and clusters,
-never over pixels or distinct colours. The grid splits each channel at equal steps of
+bit_count), so Python code only ever loops over occupied grid cells (at most LEVELS ** 3) and
+clusters, never over pixels or distinct colours. The grid splits each channel at equal steps of
 cbrt(linear light), as OKLab does to its LMS channels, so cells are of similar perceptual size
 (a plain sRGB grid is very coarse in the darks and needlessly fine in the lights); each cell's
 OKLab position is computed once, at import.
@@ -161,8 +160,9 @@ _TRANSPARENT = 0xFF
 _HIDDEN = bytes(_TRANSPARENT if a < ALPHA_OPAQUE_MIN else 0 for a in range(256))
 # cell id -> 0xFF for the pixels that count (every id but the transparent marker)
 _COUNTED = bytes(0xFF if cell != _TRANSPARENT else 0 for cell in range(256))
-# byte -> 0xFF where the value has bit b set, per bit: a channel's bit planes (see _Sample)
-_BIT_SET = [bytes(0xFF if value >> bit & 1 else 0 for value in range(256)) for bit in range(8)]
+# Channel sums are added up in lanes of this many bits (see _Sample): exact while
+# 255 * pixels < 2 ** 24, i.e. up to 65,793 pixels, far above MAX_COLOR_SAMPLES.
+_LANE_BITS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,28 +315,41 @@ class _Sample:
     """The sampled pixels, with exact channel sums and "near a colour" counts over pixel masks.
 
     A mask is a big integer with one byte per pixel, 0xFF for the pixels it holds (made with
-    bytes.translate from the cell ids or the channels). A channel's sum over a mask needs no
-    per-pixel loop either: it is the sum over bits b of 2 ** b times the number of its pixels
-    with bit b set, and each of those counts is one AND with the channel's bit plane (the
-    pixels whose value has bit b set, made once) and a bit_count.
+    bytes.translate from the cell ids or the channels); bit_count() / 8 counts them. For sums,
+    every per-byte string is spread into 3-byte lanes and read as one big integer: a mask
+    spread the same way, AND-ed with a channel, keeps its pixels' values, one per lane, and
+    adding the top half of the lanes onto the bottom half until one lane is left sums them (a
+    few big-integer shifts, ANDs and adds). No lane overflows, as the total stays below
+    255 * MAX_COLOR_SAMPLES < 2 ** 24.
     """
 
     def __init__(
         self, cell_ids: bytes, channels: tuple[bytes, bytes, bytes], row: int | None = None
     ) -> None:
+        n = len(cell_ids)
         self.cell_ids = cell_ids
         self.channels = channels
         self.row = row  # samples per image row, when the sample keeps the rows' layout
-        self.bit_planes = [
-            [int.from_bytes(channel.translate(table), "little") for table in _BIT_SET]
-            for channel in channels
-        ]
+        spread = bytearray((_TRANSPARENT,)) * (3 * n)  # the padding lanes belong to no cell
+        spread[0::3] = cell_ids
+        self.spread_ids = bytes(spread)
+        self.planes = []
+        for channel in channels:
+            lanes = bytearray(3 * n)
+            lanes[0::3] = channel
+            self.planes.append(int.from_bytes(lanes, "little"))
+        self.folds = []  # (shift, mask of the bottom half) per halving of the lane count
+        lanes_left = n
+        while lanes_left > 1:
+            half = (lanes_left + 1) // 2
+            self.folds.append((_LANE_BITS * half, (1 << (_LANE_BITS * half)) - 1))
+            lanes_left = half
         self.counted = int.from_bytes(cell_ids.translate(_COUNTED), "little")
         self.total = self.counted.bit_count() // 8
 
     def measure(self, members: bytes) -> tuple[int, tuple[int, int, int]]:
         """Pixel count and channel sums of the cells marked 0xFF in the 256-entry `members`."""
-        return self._sums(int.from_bytes(self.cell_ids.translate(members), "little"))
+        return self._sums(int.from_bytes(self.spread_ids.translate(members), "little"))
 
     def count_near(self, rgb: RGB) -> int:
         """How many counted pixels lie within NEAR_STEP of `rgb` on every channel."""
@@ -344,21 +357,25 @@ class _Sample:
 
     def mean_near(self, rgb: RGB) -> tuple[int, RGB]:
         """How many counted pixels lie near `rgb` (as count_near), and their mean colour."""
-        count, sums = self._sums(self._near(rgb))
+        n = len(self.cell_ids)
+        spread = bytearray(3 * n)
+        spread[0::3] = self._near(rgb).to_bytes(n, "little")
+        count, sums = self._sums(int.from_bytes(spread, "little"))
         return count, _mean(count, sums) if count else rgb
 
-    def solid_share(self, rgb: RGB) -> float:
-        """Of the pixels near `rgb`, the share whose neighbours (left, right, and when the
-        rows are known, above and below) are all near it too: the inside of a shape."""
+    def near(self, rgb: RGB) -> tuple[int, float]:
+        """How many counted pixels lie near `rgb` (as count_near), and the share of them whose
+        neighbours (left, right, and when the rows are known, above and below) are all near it
+        too: the inside of a shape."""
         mask = self._near(rgb)
         count = mask.bit_count()
         if not count:
-            return 0.0
+            return 0, 0.0
         inside = mask & (mask >> 8) & (mask << 8)
         if self.row is not None:
             shift = 8 * self.row
             inside &= (mask >> shift) & (mask << shift)
-        return inside.bit_count() / count
+        return count // 8, inside.bit_count() / count
 
     def coherence(self, mask: int) -> float:
         """How much more often than chance a pixel's neighbours are in the mask too.
@@ -377,12 +394,15 @@ class _Sample:
             chances *= 2
         return (pairs / chances - share) / (1 - share)
 
-    def _sums(self, mask: int) -> tuple[int, tuple[int, int, int]]:
-        red, green, blue = (
-            sum((plane & mask).bit_count() << bit for bit, plane in enumerate(planes)) >> 3
-            for planes in self.bit_planes
-        )
-        return mask.bit_count() >> 3, (red, green, blue)
+    def _sums(self, lane_mask: int) -> tuple[int, tuple[int, int, int]]:
+        """Pixel count and channel sums of a mask spread into 3-byte lanes."""
+        red, green, blue = (self._lane_sum(plane & lane_mask) for plane in self.planes)
+        return lane_mask.bit_count() // 8, (red, green, blue)
+
+    def _lane_sum(self, lanes: int) -> int:
+        for shift, bottom in self.folds:
+            lanes = (lanes & bottom) + (lanes >> shift)
+        return lanes
 
     def _near(self, rgb: RGB) -> int:
         mask = self.counted
@@ -515,10 +535,10 @@ def _present(
     candidate is a mixture and not reported.
     """
     for _ in range(PURER_MOVES + 1):
-        near = sample.count_near(rgb)
+        near, solid = sample.near(rgb)
         if near < min_pixels:
             return None
-        if sample.solid_share(rgb) >= SOLID_MIN_SHARE:
+        if solid >= SOLID_MIN_SHARE:
             return rgb
         if _is_mixture(rgb, ends):
             return None
