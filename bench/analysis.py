@@ -5,9 +5,10 @@ A small benchmark Worker (`analysis_worker/`) runs the step N times per request.
 freezes clocks while code runs, so the time is taken from outside: the median wall time of
 requests with N = 1 and N = K, divided by K - 1, is the per-image cost (HTTP and scheduling
 cancel out). Each case is a (hash image side, colour image side) pair; the first is what the
-pipeline uses.
+pipeline uses. `--steps` adds the pipeline case's steps (each PNG's decode, the hash, the
+colours), measured the same way.
 
-    .venv/bin/python -m bench.analysis [--reps 15] [--k 21]
+    .venv/bin/python -m bench.analysis [--reps 15] [--k 21] [--steps]
 """
 
 from __future__ import annotations
@@ -72,31 +73,45 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--k", type=int, default=21)
+    parser.add_argument("--steps", action="store_true", help="also time each step")
     args = parser.parse_args()
+    cases = _cases()
+    hash_side, colour_side = cases[0]
+    steps = [("decode", hash_side), ("hash", hash_side), ("decode", colour_side)]
+    steps.append(("colours", colour_side))
     with tempfile.TemporaryDirectory(prefix="rw-analysis-") as tmp:
         config = _prepare(Path(tmp) / "worker")
         worker = LocalWorker(config=config, ready_path="/?n=0", log_level="warn", migrate=False)
         worker.start()
         try:
             rows = []
+            step_rows = []
             with httpx.Client(base_url=worker.base_url, timeout=120) as client:
-                for hash_side, colour_side in _cases():
-                    query = f"hash={hash_side}&colour={colour_side}"
+
+                def per_run(query: str) -> float:
                     _median_ms(client, f"/?n=3&{query}", 3)  # warm-up
                     one = _median_ms(client, f"/?n=1&{query}", args.reps)
                     many = _median_ms(client, f"/?n={args.k}&{query}", args.reps)
-                    rows.append((hash_side, colour_side, (many - one) / (args.k - 1)))
+                    return (many - one) / (args.k - 1)
+
+                for h, c in cases:
+                    rows.append((h, c, per_run(f"hash={h}&colour={c}")))
+                for step, side in steps if args.steps else []:
+                    step_rows.append((step, side, per_run(f"step={step}&side={side}")))
         finally:
             worker.stop()
     columns = ("hash image", "colour image", "Worker runtime (ms/image)", "CPython 3.11 (ms/image)")
     print("| " + " | ".join((*columns, "ratio")) + " |")
     print("| --- | --- | --- | --- | --- |")
-    for hash_side, colour_side, worker_ms in rows:
-        cpython = _cpython_ms(hash_side, colour_side)
+    for h, c, worker_ms in rows:
+        cpython = _cpython_ms(h, c)
         print(
-            f"| {hash_side}x{hash_side} | {colour_side}x{colour_side} | {worker_ms:.2f}"
-            f" | {cpython:.2f} | x{worker_ms / cpython:.1f} |"
+            f"| {h}x{h} | {c}x{c} | {worker_ms:.2f} | {cpython:.2f} | x{worker_ms / cpython:.1f} |"
         )
+    if step_rows:
+        print("\n| step | image | Worker runtime (ms/image) |\n| --- | --- | --- |")
+        for step, side, worker_ms in step_rows:
+            print(f"| {step} | {side}x{side} | {worker_ms:.2f} |")
     return 0
 
 

@@ -1,9 +1,10 @@
 """Benchmark Worker: runs the pure analysis step (PNG decodes + ThumbHash + colours) N times.
 
 `GET /?n=N&hash=H&colour=C` analyses deterministic H x H (hash) and C x C (colour) photo-like
-PNGs N times and answers 204; the benchmark times requests with different N from outside
-(workerd freezes clocks while code runs, so the difference between N=1 and N=K is the CPU time
-of K-1 analyses).
+PNGs N times and answers 204; `GET /?n=N&step=S&side=X` runs one step of it instead (`decode`
+the X x X PNG, `hash` or `colours` its pixels). The benchmark times requests with different N
+from outside (workerd freezes clocks while code runs, so the difference between N=1 and N=K is
+the CPU time of K-1 runs).
 """
 
 from urllib.parse import parse_qs, urlsplit
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from entry_png import png_for
 from workers import Response, WorkerEntrypoint
 
+from rewind_images.imaging import decode_png, extract_colors, rgba_to_thumbhash
 from rewind_images.pipeline import analyse_png
 
 
@@ -18,9 +20,21 @@ class Default(WorkerEntrypoint):
     """The benchmark entry."""
 
     async def fetch(self, request):
-        """Analyse the test images n times."""
+        """Analyse the test images (or run one step) n times."""
         query = parse_qs(urlsplit(request.url).query)
         n = int(query.get("n", ["1"])[0])
+        step = query.get("step", [""])[0]
+        if step:
+            png = png_for(int(query.get("side", ["32"])[0]))
+            image = decode_png(png)
+            for _ in range(n):
+                if step == "decode":
+                    decode_png(png)
+                elif step == "hash":
+                    rgba_to_thumbhash(image.width, image.height, image.rgba)
+                else:
+                    extract_colors(image.width, image.height, image.rgba)
+            return Response(None, status=204)
         hash_png = png_for(int(query.get("hash", ["32"])[0]))
         colour_png = png_for(int(query.get("colour", ["64"])[0]))
         for _ in range(n):
