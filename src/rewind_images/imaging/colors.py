@@ -8,24 +8,28 @@ same colour, then
 
 * dominant = the heaviest cluster (the most pixels), reported as its pixels' mean colour;
 * accent = a colour of another cluster that covers at least ACCENT_MIN_SHARE of the pixels and
-  is at least ACCENT_MIN_DISTANCE away from the dominant: the most vivid one (highest OKLab
-  chroma, from ACCENT_MIN_CHROMA), or, if no vivid one qualifies, e.g. in a greyscale image,
-  the largest one whose lightness differs from the dominant's by ACCENT_MIN_LIGHTNESS_DELTA or
-  more (black text on white gives black); otherwise there is no accent.
+  is at least ACCENT_MIN_DISTANCE away from the dominant: the most vivid one that passes the
+  checks below (OKLab chroma from ACCENT_MIN_CHROMA), else the largest passing one whose
+  lightness differs from the dominant's by ACCENT_MIN_LIGHTNESS_DELTA or more (black text on
+  white gives black); otherwise there is no accent.
 
-The accent must be a colour the image has, not a blend the downscale made. A downscaled image
-averages pixels, so where a small or thin shape meets the background (a logo's dot, a line,
-specks) its pixels are mixtures of the two, and a cluster of such pixels has a mean that may
-cover no pixel of the original at all. So a candidate cluster is reported as the mean of its
-purest grid cell (the most vivid one, or the one whose lightness differs most from the
-dominant's) that holds at least ACCENT_MIN_COVERAGE of the pixels, and it is rejected when
+Both must be colours the image has, not blends the downscale made. A downscale averages pixels,
+so where a small or thin shape meets the background (a logo's dot, a line, text) its pixels
+are mixtures of the two, and specks finer than a pixel leave every pixel a mixture.
 
-* fewer than ACCENT_MIN_COVERAGE of the pixels lie within NEAR_STEP of that colour on every
-  channel (it covers no real share), or
-* it lies on the straight line (in sRGB, where resampling averages) between two other cluster
-  colours, the dominant's included: a mixture of them; or
-* further out on the line from the dominant through it lie at least BLEND_END_MIN_SHARE of the
-  pixels: then it is a mixture of the dominant with those purer pixels.
+* The dominant cluster is replaced by its main component when it is such a mixture: spatially
+  incoherent (its pixels scattered like chance, see _unmix) and on the line between two distinct
+  colours the image also has (in sRGB, where resampling averages). Real colour regions, even
+  one between two others, are coherent and stay.
+* An accent candidate is the mean of its cluster's purest grid cell (the most vivid one, or the
+  one whose lightness differs most from the dominant's) holding at least ACCENT_MIN_COVERAGE of
+  the pixels, and is dropped unless at least ACCENT_MIN_COVERAGE of the pixels lie within
+  NEAR_STEP of it on every channel. A colour with an inside (SOLID_MIN_SHARE of its pixels
+  surrounded by more of it) is a shape of its own and kept. Any other is dropped when it lies
+  on the line between two other cluster colours (the dominant's included), and when purer
+  pixels lie further out on the line from the dominant through it, it is a mixture of the
+  dominant with them: those pixels replace it if they are the body of its colour
+  (PURER_MIN_RATIO), else it is dropped (see _present).
 
 No accent is better than one that is not in the image. Detail finer than about one pixel of the
 analysed image still averages away, so the caller should pass an image large enough for the
@@ -67,8 +71,10 @@ __all__ = [
     "ACCENT_MIN_LIGHTNESS_DELTA",
     "ACCENT_MIN_SHARE",
     "ALPHA_OPAQUE_MIN",
+    "BLEND_END_GAP",
     "BLEND_END_MIN_SHARE",
     "BLEND_MAX_OFFSET",
+    "BLEND_PROBES",
     "KMEANS_K",
     "KMEANS_MAX_CELLS",
     "KMEANS_ROUNDS",
@@ -76,6 +82,12 @@ __all__ = [
     "MAX_COLOR_SAMPLES",
     "MERGE_DISTANCE",
     "NEAR_STEP",
+    "PURER_MIN_RATIO",
+    "PURER_MOVES",
+    "SOLID_MIN_SHARE",
+    "UNMIX_MAX_COHERENCE",
+    "UNMIX_MAX_SHARE",
+    "UNMIX_MIN_SPREAD",
     "Palette",
     "extract_colors",
 ]
@@ -114,6 +126,10 @@ ACCENT_MIN_COVERAGE = 0.01
 # "Near" a colour: within this distance on each channel, in cbrt(linear light) (the grid's
 # scale: a grid step is 1 / LEVELS). Half a step is about CIE76 delta E 8-15 per channel.
 NEAR_STEP = 0.5 / LEVELS
+# A colour whose pixels have at least this share inside (all neighbours near it too) is a shape
+# of its own, not a mixture at an edge (where a shape meets the background the mixtures are a
+# pixel or two wide), and is kept whatever line it lies on: shades of one hue are collinear.
+SOLID_MIN_SHARE = 0.25
 # A colour is a mixture of two others when it lies on the segment between them, away from both
 # ends (at least BLEND_END_GAP of the way) and off the line by at most this share of its length.
 BLEND_MAX_OFFSET = 0.15
@@ -122,10 +138,6 @@ BLEND_END_GAP = 0.15
 # share of the pixels; they are looked for at these multiples of its distance from the dominant.
 BLEND_END_MIN_SHARE = 0.005
 BLEND_PROBES = (1.25, 1.5, 2.0, 3.0)
-# A colour whose pixels have at least this share inside (all neighbours near it too) is a shape
-# of its own, not a mixture at an edge (where a shape meets the background the mixtures are a
-# pixel or two wide), and is kept whatever line it lies on: shades of one hue are collinear.
-SOLID_MIN_SHARE = 0.25
 # If those purer pixels are a real share (ACCENT_MIN_COVERAGE) and at least this share of the
 # candidate's own, they are the candidate instead (a mean that mixes a shape with its edges
 # moves out to the shape), up to PURER_MOVES times.
