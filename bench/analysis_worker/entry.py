@@ -1,8 +1,10 @@
-"""Benchmark Worker: runs the pure analysis step (PNG decode + ThumbHash + colours) N times.
+"""Benchmark Worker: runs the pure analysis step (PNG decodes + ThumbHash + colours) N times.
 
-`GET /?n=N&side=S` analyses a deterministic S x S photo-like PNG N times and answers 204; the
-benchmark times requests with different N from outside (workerd freezes clocks while code runs,
-so the difference between N=1 and N=K is the CPU time of K-1 analyses).
+`GET /?n=N&hash=H&colour=C` analyses deterministic H x H (hash) and C x C (colour) photo-like
+PNGs N times and answers 204; `GET /?n=N&step=S&side=X` runs one step of it instead (`decode`
+the X x X PNG, `hash` or `colours` its pixels). The benchmark times requests with different N
+from outside (workerd freezes clocks while code runs, so the difference between N=1 and N=K is
+the CPU time of K-1 runs).
 """
 
 from urllib.parse import parse_qs, urlsplit
@@ -11,17 +13,30 @@ from entry_png import png_for
 from workers import Response, WorkerEntrypoint
 
 from rewind_images.images.analysis import analyse_png
+from rewind_images.imaging import decode_png, extract_colors, rgba_to_thumbhash
 
 
 class Default(WorkerEntrypoint):
     """The benchmark entry."""
 
     async def fetch(self, request):
-        """Analyse the test image n times."""
+        """Analyse the test images (or run one step) n times."""
         query = parse_qs(urlsplit(request.url).query)
         n = int(query.get("n", ["1"])[0])
-        side = int(query.get("side", ["32"])[0])
-        png = png_for(side)
+        step = query.get("step", [""])[0]
+        if step:
+            png = png_for(int(query.get("side", ["32"])[0]))
+            image = decode_png(png)
+            for _ in range(n):
+                if step == "decode":
+                    decode_png(png)
+                elif step == "hash":
+                    rgba_to_thumbhash(image.width, image.height, image.rgba)
+                else:
+                    extract_colors(image.width, image.height, image.rgba)
+            return Response(None, status=204)
+        hash_png = png_for(int(query.get("hash", ["32"])[0]))
+        colour_png = png_for(int(query.get("colour", ["64"])[0]))
         for _ in range(n):
-            analyse_png(png)
+            analyse_png(hash_png, colour_png)
         return Response(None, status=204)

@@ -2,14 +2,20 @@
 
 The encoder is written straight from the PNG spec and shares no code with the decoder under
 test, so a round trip checks the decoder against an independent reading of the spec.
+
+The fine-detail generators at the end build full-size images whose detail is finer than the
+analysis images, with a model of the Images binding's downscale (box_reduce) and the measure
+the colours are judged by (coverage: the share of pixels within CIE76 delta E 20).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import struct
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -294,3 +300,148 @@ def two_tone(
     split = round(width * minor_fraction)
     row = bytes((*minor, 255)) * split + bytes((*major, 255)) * (width - split)
     return row * height
+
+
+# --- fine detail: full-size images, the binding's downscale, and colour coverage -------------
+
+RGB = tuple[int, int, int]
+
+
+def box_reduce(width: int, height: int, rgba: bytes, max_side: int) -> tuple[int, int, bytes]:
+    """An opaque image shrunk to fit max_side x max_side (aspect kept) by averaging pixel blocks.
+
+    This models the Images binding's downscale (fit "scale-down"): sharp, behind the local
+    binding, resizes with a filtered average (Lanczos: a weighted average over a slightly wider
+    window, with faint ringing at edges), which a box average approximates. The sides must be
+    multiples of the reduction factor, and the image opaque (alpha is not averaged).
+    """
+    factor = -(-max(width, height) // max_side)
+    assert width % factor == 0, "the width must be a multiple of the factor"
+    assert height % factor == 0, "the height must be a multiple of the factor"
+    assert rgba[3::4] == b"\xff" * (width * height), "opaque images only"
+    w, h, area = width // factor, height // factor, factor * factor
+    stride = width * 4
+    out = bytearray()
+    for y in range(h):
+        rows = [
+            rgba[(y * factor + dy) * stride : (y * factor + dy + 1) * stride]
+            for dy in range(factor)
+        ]
+        for x in range(w):
+            start, stop = x * factor * 4, (x + 1) * factor * 4
+            for c in range(3):
+                total = sum(sum(row[start + c : stop : 4]) for row in rows)
+                out.append((total + area // 2) // area)
+            out.append(255)
+    return w, h, bytes(out)
+
+
+def srgb_to_cielab(rgb: RGB) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour."""
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb)
+    ]
+    r, g, b = linear
+    xyz = (
+        (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047,
+        0.2126729 * r + 0.7151522 * g + 0.0721750 * b,
+        (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883,
+    )
+    fx, fy, fz = (t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116 for t in xyz)
+    return (116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz))
+
+
+def delta_e(a: RGB, b: RGB) -> float:
+    """CIE76 colour difference."""
+    return math.dist(srgb_to_cielab(a), srgb_to_cielab(b))
+
+
+def parse_hex(colour: str) -> RGB:
+    r, g, b = bytes.fromhex(colour.removeprefix("#"))
+    return (r, g, b)
+
+
+def coverage(rgba: bytes, colour: str | RGB, max_delta_e: float = 20.0) -> float:
+    """Share of the opaque pixels within CIE76 delta E `max_delta_e` of `colour`."""
+    target = srgb_to_cielab(parse_hex(colour) if isinstance(colour, str) else colour)
+    opaque = near = 0
+    for lab, n in _opaque_colours(bytes(rgba)):
+        opaque += n
+        if math.dist(lab, target) <= max_delta_e:
+            near += n
+    return near / opaque if opaque else 0.0
+
+
+@functools.lru_cache(maxsize=32)
+def _opaque_colours(rgba: bytes) -> list[tuple[tuple[float, float, float], int]]:
+    """CIELAB and pixel count of every distinct opaque colour (images repeat few colours)."""
+    counts = Counter(rgba[i : i + 4] for i in range(0, len(rgba), 4))
+    return [
+        (srgb_to_cielab((p[0], p[1], p[2])), n) for p, n in sorted(counts.items()) if p[3] >= 128
+    ]
+
+
+def _canvas(width: int, height: int, rgb: RGB) -> bytearray:
+    return bytearray(bytes((*rgb, 255)) * (width * height))
+
+
+def _fill(image: bytearray, width: int, box: tuple[int, int, int, int], rgb: RGB) -> None:
+    x0, y0, x1, y1 = box
+    run = bytes((*rgb, 255)) * (x1 - x0)
+    for y in range(y0, y1):
+        image[(y * width + x0) * 4 : (y * width + x1) * 4] = run
+
+
+def _disc(
+    image: bytearray, width: int, height: int, centre: tuple[float, float], radius: float, rgb: RGB
+) -> None:
+    cx, cy = centre
+    for y in range(max(0, math.ceil(cy - radius)), min(height, math.floor(cy + radius) + 1)):
+        half = math.sqrt(max(0.0, radius * radius - (y - cy) ** 2))
+        x0, x1 = max(0, math.ceil(cx - half)), min(width, math.floor(cx + half) + 1)
+        if x0 < x1:
+            _fill(image, width, (x0, y, x1, y + 1), rgb)
+
+
+def speck_poster(
+    side: int, radius: float, share: float, background: RGB, speck: RGB, seed: int
+) -> bytes:
+    """`background` with small discs of `speck` at random places until they cover `share`."""
+    rng = random.Random(seed)
+    image = _canvas(side, side, background)
+    target = share * side * side
+    marker = bytes((speck[0],))
+    while image[0::4].count(marker) < target:
+        for _ in range(100):
+            _disc(image, side, side, (rng.uniform(0, side), rng.uniform(0, side)), radius, speck)
+    return bytes(image)
+
+
+def pinstripes(side: int, period: int, width: int, background: RGB, stripe: RGB) -> bytes:
+    """Vertical stripes `width` px wide every `period` px, starting at x = 0."""
+    row = (bytes((*stripe, 255)) * width + bytes((*background, 255)) * (period - width)) * (
+        side // period + 1
+    )
+    return row[: side * 4] * side
+
+
+def wordmark(side: int, stroke: int, background: RGB, ink: RGB) -> bytearray:
+    """Letter-like shapes drawn with `stroke`-px bars across the middle of a plain tile."""
+    image = _canvas(side, side, background)
+    top, bottom = side * 3 // 8, side * 5 // 8
+    x, k = side // 8, 0
+    while x + 5 * stroke < side - side // 8:
+        _fill(image, side, (x, top, x + stroke, bottom), ink)
+        _fill(image, side, (x + 4 * stroke, top, x + 5 * stroke, bottom), ink)
+        _fill(image, side, (x, top, x + 5 * stroke, top + stroke), ink)
+        bar = bottom - stroke if k % 2 else (top + bottom) // 2
+        _fill(image, side, (x, bar, x + 5 * stroke, bar + stroke), ink)
+        x, k = x + 7 * stroke, k + 1
+    return image
+
+
+def logo(side: int, stroke: int, background: RGB, ink: RGB, dot: RGB, dot_radius: float) -> bytes:
+    """A wordmark with a round dot of `dot` colour in the top right corner (a small accent)."""
+    image = wordmark(side, stroke, background, ink)
+    _disc(image, side, side, (side * 3 / 4, side / 4), dot_radius, dot)
+    return bytes(image)

@@ -9,7 +9,15 @@ import pytest
 
 from rewind_images.imaging import colors
 from rewind_images.imaging.colors import Palette, extract_colors
-from tests.unit.imaging_fixtures import from_function, linear_gradient, photo_like, solid, two_tone
+from tests.unit.imaging_fixtures import (
+    delta_e,
+    from_function,
+    linear_gradient,
+    parse_hex,
+    photo_like,
+    solid,
+    two_tone,
+)
 
 HEX = re.compile(r"#[0-9a-f]{6}")
 
@@ -142,7 +150,7 @@ def test_pixel_order_does_not_matter() -> None:
 
 
 def test_cluster_sums_are_exact() -> None:
-    # _measure's big-integer lane sums against a plain per-pixel loop, at the sample limit.
+    # The big-integer lane sums against a plain per-pixel loop, at the sample limit.
     rng = random.Random(23)
     n = colors.MAX_COLOR_SAMPLES
     red, green, blue = (
@@ -158,7 +166,8 @@ def test_cluster_sums_are_exact() -> None:
             acc = expected.setdefault(cluster_of[cell], [0, 0, 0, 0])
             for k, v in enumerate((1, r, g, b)):
                 acc[k] += v
-    got = colors._measure(cell_ids, (red, green, blue), cells, assignment)
+    sample = colors._Sample(cell_ids, (red, green, blue))
+    got = colors._measure(sample, cells, assignment)
     assert sorted([c.weight, *c.sums] for c in got) == sorted(expected.values())
 
 
@@ -171,7 +180,7 @@ def test_grid_tables() -> None:
     for x in colors._LINEAR[1:-1]:
         position = colors.LEVELS * x ** (1 / 3)
         assert abs(position - round(position)) > 1e-4
-    assert 255 * colors.MAX_COLOR_SAMPLES < colors._LANE_MOD
+    assert 255 * colors.MAX_COLOR_SAMPLES < 2**colors._LANE_BITS
 
 
 def test_noise_is_handled() -> None:
@@ -191,6 +200,129 @@ def test_rejects_wrong_length() -> None:
 def test_named_constants_are_sane() -> None:
     assert colors.KMEANS_K >= 2
     assert colors.KMEANS_ROUNDS >= 1
-    assert 0 < colors.MERGE_DISTANCE < colors.ACCENT_MIN_DISTANCE
+    assert colors.KMEANS_K <= colors.KMEANS_MAX_CELLS <= colors.LEVELS**3
+    assert 0 < colors.MERGE_DISTANCE < colors.ACCENT_MIN_DISTANCE < colors.UNMIX_MIN_SPREAD
     assert colors.MAX_COLOR_SAMPLES >= 1024
     assert 2 <= colors.LEVELS <= 6
+    assert 0 < colors.BLEND_END_MIN_SHARE < colors.ACCENT_MIN_COVERAGE <= colors.ACCENT_MIN_SHARE
+    assert 0 < colors.BLEND_END_GAP < 0.5
+    assert all(p > 1 for p in colors.BLEND_PROBES)
+
+
+# --- colours that are mixtures: edges of shapes, specks finer than a pixel ----------------------
+
+NAVY = (20, 32, 88)
+GOLD = (230, 180, 60)
+
+
+def mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, ...]:
+    return tuple(round((1 - t) * x + t * y) for x, y in zip(a, b, strict=True))
+
+
+def speckle_pixels(rng: random.Random, n: int) -> list[bytes]:
+    """Pixels of a reduction of gold specks (a third of the area) on navy, each covering an
+    eighth of a pixel: k ~ Binomial(8, 1/3) eighths of every pixel are gold."""
+    out = []
+    for _ in range(n):
+        k = sum(rng.random() < 1 / 3 for _ in range(8))
+        out.append(bytes((*mix(NAVY, GOLD, k / 8), 255)))
+    return out
+
+
+def test_incoherent_blend_dominant_is_unmixed() -> None:
+    # Placed at random, as sub-pixel specks leave them, the mixtures are incoherent: the
+    # largest cluster (a third gold) is split between the blue and gold ends it lies between.
+    rng = random.Random(2)
+    pixels = speckle_pixels(rng, 64 * 64)
+    palette = extract_colors(64, 64, b"".join(pixels))
+    assert palette.dominant is not None
+    assert delta_e(parse_hex(palette.dominant), NAVY) < 20
+    assert palette.accent is None  # the gold end is itself a blend: nothing purer to report
+
+
+def test_coherent_middle_colour_is_not_unmixed() -> None:
+    # The same pixels sorted into bands are regions, not specks: the middle colour is real.
+    rng = random.Random(2)
+    pixels = sorted(speckle_pixels(rng, 64 * 64))
+    palette = extract_colors(64, 64, b"".join(pixels))
+    assert palette.dominant is not None
+    assert delta_e(parse_hex(palette.dominant), NAVY) > 20
+
+
+def test_orange_between_red_and_yellow_stays_dominant() -> None:
+    def fn(x: int, y: int) -> tuple[int, int, int, int]:
+        if x < 10:
+            return (200, 40, 30, 255)
+        if x < 30:
+            return (225, 130, 45, 255)
+        return (250, 220, 60, 255)
+
+    palette = extract_colors(40, 20, from_function(40, 20, fn))
+    assert palette.dominant == "#e1822d"
+
+
+def dots_with_halos(side: int) -> bytes:
+    """White, with ten red squares of `side` px, each in a 1 px pink halo (the edge mixture)."""
+    w = h = 60
+    red, pink = (200, 30, 40, 255), (228, 143, 148, 255)
+
+    def fn(x: int, y: int) -> tuple[int, int, int, int]:
+        i, j = x % 12 - 2, y % 30 - 2  # a 12 x 30 tile per square: 5 by 2 of them
+        if 0 <= i < side and 0 <= j < side:
+            return red
+        if -1 <= i <= side and -1 <= j <= side:
+            return pink
+        return (255, 255, 255, 255)
+
+    return from_function(w, h, fn)
+
+
+def test_edge_blend_without_the_shape_is_no_accent() -> None:
+    # The pink halos are mixtures of the background with the red, which itself is too little
+    # (2 x 2 px squares, 1 % of the image) to be an accent.
+    assert extract_colors(60, 60, dots_with_halos(2)) == Palette("#ffffff", None)
+    # With the shapes a real share of the image, the accent is their colour.
+    assert extract_colors(60, 60, dots_with_halos(5)) == Palette("#ffffff", "#c81e28")
+
+
+def test_a_colour_with_an_inside_is_kept_whatever_line_it_is_on() -> None:
+    # Shades of one grey lie on one line in sRGB; a mid grey region between a light background
+    # and dark details is a colour of its own (it has an inside), not their mixture.
+    def fn(x: int, y: int) -> tuple[int, int, int, int]:
+        if 10 <= x < 40 and 10 <= y < 40:
+            return (40, 40, 45, 255) if 20 <= x < 24 else (120, 119, 124, 255)
+        return (223, 222, 219, 255)
+
+    assert extract_colors(50, 50, from_function(50, 50, fn)) == Palette("#dfdedb", "#78777c")
+
+
+def test_mean_near_is_exact() -> None:
+    rng = random.Random(29)
+    n = 1000
+    red, green, blue = (bytes(rng.randrange(256) for _ in range(n)) for _ in "rgb")
+    cell_ids = bytes(rng.choice((1, 2, 0xFF)) for _ in range(n))
+    sample = colors._Sample(cell_ids, (red, green, blue))
+    centre = (120.0, 60.0, 200.0)
+    count, mean = sample.mean_near(centre)
+    near = [
+        (r, g, b)
+        for cell, r, g, b in zip(cell_ids, red, green, blue, strict=True)
+        if cell != 0xFF
+        and all(
+            abs(colors._CBRT[v] - colors._srgb_linear(c) ** (1 / 3)) <= colors.NEAR_STEP
+            for v, c in zip((r, g, b), centre, strict=True)
+        )
+    ]
+    assert count == len(near) == sample.count_near(centre)
+    assert count > 0
+    assert mean == tuple(sum(p[k] for p in near) / count for k in range(3))
+
+
+def test_kmeans_over_many_cells_assigns_every_cell() -> None:
+    rng = random.Random(31)
+    points = [colors._CELL_LAB[cell] for cell in range(colors.LEVELS**3)]
+    weights = [rng.randint(1, 50) for _ in points]
+    assignment = colors._kmeans(points, weights)
+    assert len(assignment) == len(points)
+    assert set(assignment) <= set(range(colors.KMEANS_K))
+    assert assignment == colors._kmeans(points, weights)

@@ -1,20 +1,17 @@
-"""Analysis of an image: the Images binding shrinks it (aspect ratio kept) to a small PNG,
-which is decoded and turned into a ThumbHash and dominant/accent colours."""
+"""Analysis of an image: the Images binding shrinks it (aspect ratio kept) to two small PNGs,
+a 32 px one for the ThumbHash and a larger one (`COLOUR_MAX_SIDE`) for the dominant and accent
+colours, so that detail finer than the hash image does not blend into colours the image does
+not have (`imaging/hash_and_colours.py`)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from rewind_images.config import ANALYSIS_MAX_SIDE
 from rewind_images.context import Context
 from rewind_images.errors import DependencyError
-from rewind_images.imaging import (
-    PngError,
-    decode_png,
-    extract_colors,
-    rgba_to_thumbhash,
-    thumbhash_to_base64,
-)
+from rewind_images.imaging import COLOUR_MAX_SIDE, PngError, analyse_images
 
 
 class AnalysisFailed(Exception):
@@ -34,18 +31,19 @@ async def analyse(ctx: Context, body: bytes) -> Analysis:
     """Shrink through the transformer, decode, hash, colour. Bytes the transformer cannot
     shrink (a truncated file whose header still reads) fail like a broken PNG."""
     try:
-        png = await ctx.transformer.to_png(body, ANALYSIS_MAX_SIDE)
+        hash_png, colour_png = await asyncio.gather(
+            ctx.transformer.to_png(body, ANALYSIS_MAX_SIDE),
+            ctx.transformer.to_png(body, COLOUR_MAX_SIDE),
+        )
     except DependencyError as exc:
         raise AnalysisFailed(f"the transformer could not shrink the image: {exc}") from exc
-    return analyse_png(png)
+    return analyse_png(hash_png, colour_png)
 
 
-def analyse_png(png: bytes) -> Analysis:
+def analyse_png(hash_png: bytes, colour_png: bytes) -> Analysis:
     """The pure part of the analysis (also benchmarked on its own)."""
     try:
-        image = decode_png(png)
+        result = analyse_images(hash_png, colour_png)
     except (PngError, ValueError) as exc:
         raise AnalysisFailed(f"analysis image undecodable: {exc}") from exc
-    hash_bytes = rgba_to_thumbhash(image.width, image.height, image.rgba)
-    palette = extract_colors(image.width, image.height, image.rgba)
-    return Analysis(thumbhash_to_base64(hash_bytes), palette.dominant, palette.accent)
+    return Analysis(result.thumbhash, result.dominant, result.accent)
