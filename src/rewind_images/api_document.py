@@ -106,6 +106,8 @@ def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
             ok["content"] = {"application/json": {"schema": _schema(doc.ok_model, components)}}
         responses: dict[str, Any] = {str(doc.ok_status): ok}
         statuses = set(doc.errors) | {500, 503}  # 503: a platform dependency failed
+        if doc.body_model is not None or doc.upload_field is not None:
+            statuses |= {413}  # every body is read with a byte cap
         if route.access != "public":
             statuses |= {401, 429}
         if route.access == "admin":
