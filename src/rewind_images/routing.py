@@ -50,6 +50,10 @@ class Caller(Protocol):
         """X-RateLimit-* headers for the answer."""
         ...
 
+    def charge(self, units: int) -> None:
+        """Count `units` more against the key's limit (a request that costs more than one)."""
+        ...
+
 
 Authenticate = Callable[[Request, Context, bool], Awaitable[Caller]]
 
@@ -70,6 +74,15 @@ Handler = Callable[[Call[Any, Any, Any]], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A further success answer of a route (e.g. the JSON form of a redirect), for the docs."""
+
+    status: int
+    description: str
+    model: type[BaseModel] | None = None
+
+
+@dataclass(frozen=True)
 class Operation:
     """A route's inputs (pydantic models) and how it is documented in /v1/openapi.json."""
 
@@ -85,6 +98,7 @@ class Operation:
     ok_description: str = "OK"
     errors: tuple[int, ...] = ()
     description: str = ""
+    more_answers: tuple[Answer, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@
 - `MemoryBucket`: the `Bucket` port over a dict.
 - `PillowTransformer`: the `ImageTransformer` port on Pillow (the Images binding is sharp;
   both read headers for `info` and filter-resize for `to_png`, so pixels differ slightly).
+- `MemoryQueue`: the `MessageQueue` port over a list; `QueuedMessage` a delivered message
+  that records its ack or retry (`InProcessApp.drain_queue` delivers them as the runtime does).
 - `HttpxTransport`: the guard's `Transport` over httpx, to the fake upstream on loopback; the
   real `GuardedFetcher` runs on top of it.
 """
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -122,6 +125,37 @@ class MemoryBucket:
             }
             for key, o in self.objects.items()
         }
+
+
+@dataclass
+class MemoryQueue:
+    """The `MessageQueue` port over a list; `fail_sends` makes sends fail like an outage."""
+
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    fail_sends: bool = False
+
+    async def send_batch(self, bodies: Sequence[dict[str, Any]]) -> None:
+        if self.fail_sends:
+            raise DoubleFailure(f"sending {len(bodies)} messages failed")
+        # Bodies cross as JSON, as the runtime's structured clone of plain objects does.
+        self.sent.extend(json.loads(json.dumps(list(bodies))))
+
+
+@dataclass
+class QueuedMessage:
+    """One delivered message (`ReceivedMessage`), recording what the consumer did with it."""
+
+    body: Any
+    attempts: int = 1
+    outcome: str | None = None  # "ack" or "retry"
+    delay_seconds: int | None = None
+
+    def ack(self) -> None:
+        self.outcome = "ack"
+
+    def retry(self, delay_seconds: int) -> None:
+        self.outcome = "retry"
+        self.delay_seconds = delay_seconds
 
 
 class PillowTransformer:

@@ -176,6 +176,7 @@ class Harness:
             bucket=Unused(),
             transformer=Unused(),
             fetcher=Unused(),
+            queue=Unused(),
             wait_until=self.background.append,
             clock_ms=self.clock,
         )

@@ -64,7 +64,7 @@ class Search:
 
 def source_query(entity: Entity, query: ImageQuery) -> SourceQuery:
     """The sources' view of the request."""
-    return SourceQuery(*entity, **query.dict())
+    return SourceQuery(*entity, **query.hints())
 
 
 async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candidate]:
