@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from rewind_images.config import D1_MAX_BOUND_PARAMETERS
 from rewind_images.errors import DependencyError
 from rewind_images.ports import FetchNetworkError, ImageMeta, Row, SqlParam, StoredObject
 
@@ -40,12 +41,18 @@ class SqliteDatabase:
     def __init__(self, path: str = ":memory:") -> None:
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
-        for migration in sorted(MIGRATIONS.glob("*.sql")):
+        # A file another double already migrated (two isolates on one D1) is used as it is.
+        migrated = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'images'").fetchall()
+        for migration in [] if migrated else sorted(MIGRATIONS.glob("*.sql")):
             self.conn.executescript(migration.read_text())
         self.statements = 0  # how many statements the app ran (tests count queries)
+        self.log: list[tuple[str, tuple[SqlParam, ...]]] = []  # and which
 
     def _rows(self, sql: str, params: Sequence[SqlParam]) -> list[Row]:
         self.statements += 1
+        self.log.append((sql, tuple(params)))
+        if len(params) > D1_MAX_BOUND_PARAMETERS:
+            raise DoubleFailure(f"too many SQL variables: {len(params)}")  # D1 refuses these
         return [dict(r) for r in self.conn.execute(sql, tuple(params)).fetchall()]
 
     async def first(self, sql: str, *params: SqlParam) -> Row | None:
@@ -57,6 +64,9 @@ class SqliteDatabase:
 
     async def run(self, sql: str, *params: SqlParam) -> int:
         self.statements += 1
+        self.log.append((sql, tuple(params)))
+        if len(params) > D1_MAX_BOUND_PARAMETERS:
+            raise DoubleFailure(f"too many SQL variables: {len(params)}")
         return self.conn.execute(sql, tuple(params)).rowcount
 
     async def batch(self, statements: Sequence[tuple[str, Sequence[SqlParam]]]) -> list[list[Row]]:

@@ -27,13 +27,16 @@ ATTACHMENT_HEADERS = {
 def accepts_json(accept: str | None) -> bool:
     """Whether an Accept header asks for JSON: it lists `application/json` (not with q=0).
     Browsers' image and page requests never do, nor does `*/*`."""
-    if not accept or JSON_MEDIA_TYPE not in accept:
+    if not accept:
+        return False
+    accept = accept.lower()  # media types are case-insensitive
+    if JSON_MEDIA_TYPE not in accept:
         return False
     for media_range in accept.split(","):
         media_type, *params = (part.strip() for part in media_range.split(";"))
-        if media_type.lower() != JSON_MEDIA_TYPE:
+        if media_type != JSON_MEDIA_TYPE:
             continue
-        quality = next((p[2:].strip() for p in params if p.lower().startswith("q=")), "1")
+        quality = next((p[2:].strip() for p in params if p.startswith("q=")), "1")
         try:
             if float(quality) > 0:
                 return True

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from pydantic import Field, validator
 
 from rewind_images.images.image_schemas import EntityPath, ImageQuery
-from rewind_images.images.variants import Size
+from rewind_images.images.variants import SIZE_NAMES, Size
 from rewind_images.rules import MAX_ATTACHMENT_ITEMS, MAX_BACKFILL_ITEMS
 from rewind_images.validation import ApiModel
 
@@ -124,6 +124,14 @@ class _BackfillRequestSchema(ApiModel):
         extra = "forbid"
 
 
+def _known_size(value: Any) -> Any:
+    # Read as "Invalid size: X. Valid sizes: ..." (the image route's message) once routing
+    # prefixes the field.
+    if value not in SIZE_NAMES:
+        raise ValueError(f"{value}. Valid sizes: {', '.join(SIZE_NAMES)}")
+    return value
+
+
 def _item_list(value: Any, limit: int) -> list[Any]:
     if not isinstance(value, list) or not 1 <= len(value) <= limit:
         raise ValueError(f"must be an array of 1 to {limit} items")
@@ -136,6 +144,7 @@ class AttachmentsRequest(ApiModel):
     size: Size = Size.medium
     items: Any = Field(...)
 
+    _size = validator("size", pre=True, allow_reuse=True)(_known_size)
     _items = validator("items", allow_reuse=True)(
         lambda value: _item_list(value, MAX_ATTACHMENT_ITEMS)
     )
