@@ -65,19 +65,23 @@ def add_image(
     dominant: str | None = "#f5d1dc",
     accent: str | None = "#203040",
     checked_at: str | None = None,
+    width: int | None = 1200,
+    height: int | None = 1200,
 ) -> None:
     """Insert an image row directly into D1 (r2_key '' records "no image")."""
     key = f"{domain}/{entity_type}/{entity_id}/original.jpg" if r2_key is None else r2_key
     worker.sql(
         "INSERT INTO images (domain, entity_type, entity_id, r2_key, source, width, height,"
         " thumbhash, dominant_color, accent_color, image_version, created_at, checked_at)"
-        " VALUES (?, ?, ?, ?, ?, 1200, 1200, ?, ?, ?, ?, '2026-11-28T00:00:00.000Z', ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2026-11-28T00:00:00.000Z', ?)",
         (
             domain,
             entity_type,
             entity_id,
             key,
             source,
+            width,
+            height,
             thumbhash,
             dominant,
             accent,

@@ -105,6 +105,12 @@ def build_openapi(routes: tuple[Route, ...]) -> dict[str, Any]:
         if doc.ok_model is not None:
             ok["content"] = {"application/json": {"schema": _schema(doc.ok_model, components)}}
         responses: dict[str, Any] = {str(doc.ok_status): ok}
+        for answer in doc.more_answers:
+            more: dict[str, Any] = {"description": answer.description}
+            if answer.model is not None:
+                schema = _schema(answer.model, components)
+                more["content"] = {"application/json": {"schema": schema}}
+            responses[str(answer.status)] = more
         statuses = set(doc.errors) | {500, 503}  # 503: a platform dependency failed
         if doc.body_model is not None or doc.upload_field is not None:
             statuses |= {413}  # every body is read with a byte cap

@@ -65,8 +65,26 @@ USAGE_FLUSH_INTERVAL_MS = 60_000
 DEFAULT_RATE_LIMIT_RPM = 60
 # Key expiry: `expires_at` is at most this far ahead.
 MAX_KEY_LIFETIME_DAYS = 3653  # ten years
+# A batch of attachments costs ceil(items / ITEMS_PER_RATE_UNIT) of its key's per-minute limit
+# (1 to 10 for 1 to 100 items): an entity in a batch costs a small fraction of a single request.
+ITEMS_PER_RATE_UNIT = 10
 # Pages.
 DEFAULT_PAGE_LIMIT = 20
+# D1 refuses a statement with more bound parameters than this.
+D1_MAX_BOUND_PARAMETERS = 100
+# Attachments: per-isolate memory bounds (a placeholder is about 1.5 KB of text; together
+# about 15 MB at most).
+ATTACHMENT_CACHE_MAX_ENTRIES = 4_096
+PLACEHOLDER_CACHE_MAX_ENTRIES = 4_096
+# Background resolution on Cloudflare Queues. The names are wrangler.toml's (a test checks);
+# the consumer tells the two queues apart by name.
+RESOLVE_QUEUE_NAME = "rewind-images-resolve"
+DEAD_LETTER_QUEUE_NAME = "rewind-images-resolve-dlq"
+QUEUE_SEND_MAX_MESSAGES = 100  # per sendBatch call (a Queues limit)
+# An isolate does not queue the same entity again within this window: pages that ask for the
+# same pending entities again and again send one message, not one per page view.
+REQUEUE_AFTER_MS = 300_000
+REQUEUE_MEMO_MAX_ENTRIES = 10_000
 
 
 def _flag(value: str) -> bool:
@@ -139,6 +157,9 @@ class Settings:
     # How often an isolate reads D1's change log: a new image_version written anywhere is
     # served within this.
     change_poll_seconds: int = 15
+    # How long a queued resolution waits before it is tried again after a failure (the
+    # upstreams failed, the claim was busy); the queue's max_retries bounds the tries.
+    queue_retry_delay_seconds: int = 60
 
     @property
     def change_poll_ms(self) -> int:
@@ -194,6 +215,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "miss_limit_per_minute": ("MISS_LIMIT_PER_MINUTE", _int),
     "auth_cache_seconds": ("AUTH_CACHE_SECONDS", _int),
     "change_poll_seconds": ("CHANGE_POLL_SECONDS", _int),
+    "queue_retry_delay_seconds": ("QUEUE_RETRY_DELAY_SECONDS", _int),
 }
 # Settings whose empty value is meant as given (an empty list), not as "use the default".
 _EMPTY_IS_A_VALUE = frozenset({"allowed_origins"})

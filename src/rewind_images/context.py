@@ -1,5 +1,6 @@
 """What a handler gets to work with: settings, the ports, the request's scheduler, and the
-isolate's long-lived state. Built by the runtime edge (or a test) once per request."""
+isolate's long-lived state. Built by the runtime edge (or a test) once per request, queue batch
+or RPC call."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from rewind_images.config import Settings
-from rewind_images.ports import Bucket, Database, Fetcher, ImageTransformer
+from rewind_images.ports import Bucket, Database, Fetcher, ImageTransformer, MessageQueue
 from rewind_images.timestamps import wall_clock_ms
 
 T = TypeVar("T")
@@ -16,13 +17,15 @@ T = TypeVar("T")
 
 @dataclass
 class Context:
-    """Everything a request handler may use. `bucket` is R2, `transformer` the Images binding."""
+    """Everything a request handler may use. `bucket` is R2, `transformer` the Images binding,
+    `queue` the queue of background resolutions (Cloudflare Queues)."""
 
     settings: Settings
     db: Database
     bucket: Bucket
     transformer: ImageTransformer
     fetcher: Fetcher
+    queue: MessageQueue
     wait_until: Callable[[Awaitable[Any]], None]
     clock_ms: Callable[[], int] = wall_clock_ms
     state: dict[str, Any] = field(default_factory=dict)

@@ -39,7 +39,8 @@ def apply(request: Request, response: Response, settings: Settings) -> None:
     response.headers["access-control-allow-origin"] = origin
     response.headers["access-control-expose-headers"] = ", ".join(EXPOSED_HEADERS)
     if origin != "*":
-        response.headers["vary"] = "Origin"
+        vary = response.headers.get("vary")  # e.g. "Accept" on the image route
+        response.headers["vary"] = f"{vary}, Origin" if vary else "Origin"
 
 
 def preflight(request: Request, settings: Settings, methods: list[str]) -> Response:

@@ -171,6 +171,36 @@ class Transport(Protocol):
         ...
 
 
+class MessageQueue(Protocol):
+    """A queue the Worker sends messages to (Cloudflare Queues); bodies are JSON objects."""
+
+    async def send_batch(self, bodies: Sequence[dict[str, Any]]) -> None:
+        """Send messages (at most `config.QUEUE_SEND_MAX_MESSAGES` per call)."""
+        ...
+
+
+class ReceivedMessage(Protocol):
+    """One message of a batch delivered to the Worker's queue consumer."""
+
+    @property
+    def body(self) -> Any:
+        """The message body as plain Python (a JSON object is a dict)."""
+        ...
+
+    @property
+    def attempts(self) -> int:
+        """How many times it has been delivered, this time included (1 the first time)."""
+        ...
+
+    def ack(self) -> None:
+        """Done: do not deliver it again."""
+        ...
+
+    def retry(self, delay_seconds: int) -> None:
+        """Deliver it again after a delay (past the queue's max_retries: the dead letters)."""
+        ...
+
+
 class FetchError(Exception):
     """An upstream call failed; the message says how (internal detail, never shown)."""
 

@@ -53,6 +53,10 @@ class Caller(Protocol):
         """X-RateLimit-* headers for the answer."""
         ...
 
+    def charge(self, units: int) -> None:
+        """Count `units` more against the key's limit (a request that costs more than one)."""
+        ...
+
 
 Authenticate = Callable[[Request, Context, bool], Awaitable[Caller]]
 
@@ -73,6 +77,15 @@ Handler = Callable[[Call[Any, Any, Any]], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A further success answer of a route (e.g. the JSON form of a redirect), for the docs."""
+
+    status: int
+    description: str
+    model: type[BaseModel] | None = None
+
+
+@dataclass(frozen=True)
 class Operation:
     """A route's inputs (pydantic models) and how it is documented in /v1/openapi.json."""
 
@@ -88,6 +101,7 @@ class Operation:
     ok_description: str = "OK"
     errors: tuple[int, ...] = ()
     description: str = ""
+    more_answers: tuple[Answer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +189,11 @@ async def _route(
             authenticated.update(key.rate_limit_headers)
         path, query = _path_and_query(route, request, params, ctx)
         body = await _body(route.doc, request)
-        response = await route.handler(Call(request, ctx, path, query, body, key))
+        try:
+            response = await route.handler(Call(request, ctx, path, query, body, key))
+        finally:
+            if key is not None:  # a handler may have charged more (a batch): its final count
+                authenticated.update(key.rate_limit_headers)
         response.headers.update(authenticated)
         return response
     if allowed:

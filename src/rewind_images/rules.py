@@ -16,6 +16,8 @@ MAX_KEY_NAME_LENGTH = 100
 MAX_RATE_LIMIT_RPM = 1_000_000
 MAX_PAGE_LIMIT = 100
 MAX_REANALYZE_BATCH_SIZE = 50
+MAX_ATTACHMENT_ITEMS = 100  # a page of entities per POST /v1/images/attachments
+MAX_BACKFILL_ITEMS = 1_000  # entities per POST /v1/admin/images/backfill
 # Ids and cursors bound to D1 parameters stay 32-bit: larger Python ints cross to JavaScript
 # as BigInt near 2**53, which D1 refuses.
 MAX_ROW_ID = 2**31 - 1

@@ -100,6 +100,12 @@ def parse_json_body(model: type[M], body: bytes, *, optional: bool = False) -> M
         data = json.loads(body or (b"{}" if optional else b"null"))
     except ValueError as exc:
         raise BadRequest("Body is not valid JSON") from exc
+    return parse_object(model, data)
+
+
+def parse_object(model: type[M], data: Any) -> M:
+    """Validate a decoded JSON object (a body, or RPC arguments); BadRequest with the first
+    problem."""
     if not isinstance(data, dict):
         raise BadRequest("Body must be a JSON object")
     try:

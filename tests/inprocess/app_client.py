@@ -6,27 +6,56 @@ an httpx client (like Starlette's TestClient), with fresh state per `InProcessAp
         client.get("/v1/health")
     app.sql("SELECT ...")                 # the D1 double, as tests read the local D1 file
     app.r2_objects()                      # the bucket double, as tests read miniflare's R2
+    app.queue.sent                        # messages sent to the resolve queue, not yet delivered
+    app.drain_queue()                     # deliver them to the consumer as the runtime would
 """
 
 from __future__ import annotations
 
 import asyncio
+import tomllib
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from rewind_images.app import handle
-from rewind_images.config import Settings
+from rewind_images.config import DEAD_LETTER_QUEUE_NAME, RESOLVE_QUEUE_NAME, Settings
 from rewind_images.context import Context
 from rewind_images.http import Request
+from rewind_images.images import background
 from rewind_images.outbound import GuardedFetcher
 from rewind_images.timestamps import wall_clock_ms
-from tests.inprocess.doubles import HttpxTransport, MemoryBucket, PillowTransformer, SqliteDatabase
+from tests.inprocess.doubles import (
+    HttpxTransport,
+    MemoryBucket,
+    MemoryQueue,
+    PillowTransformer,
+    QueuedMessage,
+    SqliteDatabase,
+)
 
 T = TypeVar("T")
 BASE_URL = "http://app.test"
+WRANGLER_TOML = Path(__file__).resolve().parents[2] / "wrangler.toml"
+
+
+def consumer_config(queue: str) -> dict[str, Any]:
+    """wrangler.toml's consumer settings of a queue (the double delivers by them)."""
+    config = tomllib.loads(WRANGLER_TOML.read_text())
+    return next(c for c in config["queues"]["consumers"] if c["queue"] == queue)
+
+
+@dataclass
+class Drained:
+    """Every delivery `drain_queue` made: (body, attempt, outcome, delay) per delivery, in
+    order, and the bodies that ended in the dead-letter queue."""
+
+    deliveries: list[tuple[Any, int, str | None, int | None]] = field(default_factory=list)
+    dead: list[Any] = field(default_factory=list)
 
 
 class InProcessApp:
@@ -41,6 +70,7 @@ class InProcessApp:
         self.transformer = PillowTransformer()
         self.transport = HttpxTransport()
         self.fetcher = GuardedFetcher(self.settings, self.transport)
+        self.queue = MemoryQueue()
         self.state: dict[str, Any] = {}
         self.clock_ms: Callable[[], int] = wall_clock_ms
         self.runner = asyncio.Runner()
@@ -54,6 +84,7 @@ class InProcessApp:
             bucket=self.bucket,
             transformer=self.transformer,
             fetcher=self.fetcher,
+            queue=self.queue,
             wait_until=self._schedule,
             clock_ms=lambda: self.clock_ms(),
             state=self.state,
@@ -69,11 +100,47 @@ class InProcessApp:
         parts = urlsplit(url)
         request = Request.build(method, parts.path or "/", parts.query, headers or {}, body)
         response = await handle(request, self.context())
-        background, self._background = self._background, []
-        await asyncio.gather(*background)
+        await self._settle()
         return httpx.Response(
             response.status, headers=list(response.headers.items()), content=response.body or b""
         )
+
+    async def _settle(self) -> None:
+        background, self._background = self._background, []
+        await asyncio.gather(*background)
+
+    def drain_queue(self) -> Drained:
+        """Deliver every queued message to the consumer, as the local runtime does with
+        wrangler.toml's settings: batches of max_batch_size; a retried message comes back (its
+        delay is recorded, not waited) until it has been tried max_retries + 1 times, then it
+        goes to the dead-letter queue, whose consumer is run too."""
+        config = consumer_config(RESOLVE_QUEUE_NAME)
+        assert config["dead_letter_queue"] == DEAD_LETTER_QUEUE_NAME
+        size, tries = int(config["max_batch_size"]), int(config["max_retries"]) + 1
+        drained = Drained()
+        pending = [QueuedMessage(body) for body in self.queue.sent]
+        self.queue.sent.clear()
+        dead: list[QueuedMessage] = []
+        while pending:
+            batch, pending = pending[:size], pending[size:]
+            self.run(background.consume(self.context(), batch))
+            self.run(self._settle())
+            for message in batch:
+                drained.deliveries.append(
+                    (message.body, message.attempts, message.outcome, message.delay_seconds)
+                )
+                if message.outcome == "retry" and message.attempts >= tries:
+                    dead.append(message)
+                elif message.outcome == "retry":
+                    pending.append(QueuedMessage(message.body, message.attempts + 1))
+                else:
+                    assert message.outcome == "ack", message
+            pending += [QueuedMessage(body) for body in self.queue.sent]
+            self.queue.sent.clear()
+        if dead:
+            self.run(background.bury(self.context(), dead))
+            drained.dead = [m.body for m in dead]
+        return drained
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine in this isolate's event loop (e.g. several `respond`s at once)."""

@@ -5,6 +5,8 @@
 - `MemoryBucket`: the `Bucket` port over a dict.
 - `PillowTransformer`: the `ImageTransformer` port on Pillow (the Images binding is sharp;
   both read headers for `info` and filter-resize for `to_png`, so pixels differ slightly).
+- `MemoryQueue`: the `MessageQueue` port over a list; `QueuedMessage` a delivered message
+  that records its ack or retry (`InProcessApp.drain_queue` delivers them as the runtime does).
 - `HttpxTransport`: the guard's `Transport` over httpx, to the fake upstream on loopback; the
   real `GuardedFetcher` runs on top of it.
 """
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from typing import Any
 import httpx
 from PIL import Image, ImageOps
 
+from rewind_images.config import D1_MAX_BOUND_PARAMETERS
 from rewind_images.errors import DependencyError
 from rewind_images.ports import (
     FetchNetworkError,
@@ -44,12 +48,18 @@ class SqliteDatabase:
     def __init__(self, path: str = ":memory:") -> None:
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
-        for migration in sorted(MIGRATIONS.glob("*.sql")):
+        # A file another double already migrated (two isolates on one D1) is used as it is.
+        migrated = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'images'").fetchall()
+        for migration in [] if migrated else sorted(MIGRATIONS.glob("*.sql")):
             self.conn.executescript(migration.read_text())
         self.statements = 0  # how many statements the app ran (tests count queries)
+        self.log: list[tuple[str, tuple[SqlParam, ...]]] = []  # and which
 
     def _rows(self, sql: str, params: Sequence[SqlParam]) -> list[Row]:
         self.statements += 1
+        self.log.append((sql, tuple(params)))
+        if len(params) > D1_MAX_BOUND_PARAMETERS:
+            raise DoubleFailure(f"too many SQL variables: {len(params)}")  # D1 refuses these
         return [dict(r) for r in self.conn.execute(sql, tuple(params)).fetchall()]
 
     async def first(self, sql: str, *params: SqlParam) -> Row | None:
@@ -61,6 +71,9 @@ class SqliteDatabase:
 
     async def run(self, sql: str, *params: SqlParam) -> int:
         self.statements += 1
+        self.log.append((sql, tuple(params)))
+        if len(params) > D1_MAX_BOUND_PARAMETERS:
+            raise DoubleFailure(f"too many SQL variables: {len(params)}")
         return self.conn.execute(sql, tuple(params)).rowcount
 
     async def batch(self, statements: Sequence[tuple[str, Sequence[SqlParam]]]) -> list[list[Row]]:
@@ -129,6 +142,37 @@ class MemoryBucket:
             }
             for key, o in self.objects.items()
         }
+
+
+@dataclass
+class MemoryQueue:
+    """The `MessageQueue` port over a list; `fail_sends` makes sends fail like an outage."""
+
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    fail_sends: bool = False
+
+    async def send_batch(self, bodies: Sequence[dict[str, Any]]) -> None:
+        if self.fail_sends:
+            raise DoubleFailure(f"sending {len(bodies)} messages failed")
+        # Bodies cross as JSON, as the runtime's structured clone of plain objects does.
+        self.sent.extend(json.loads(json.dumps(list(bodies))))
+
+
+@dataclass
+class QueuedMessage:
+    """One delivered message (`ReceivedMessage`), recording what the consumer did with it."""
+
+    body: Any
+    attempts: int = 1
+    outcome: str | None = None  # "ack" or "retry"
+    delay_seconds: int | None = None
+
+    def ack(self) -> None:
+        self.outcome = "ack"
+
+    def retry(self, delay_seconds: int) -> None:
+        self.outcome = "retry"
+        self.delay_seconds = delay_seconds
 
 
 class PillowTransformer:

@@ -113,6 +113,7 @@ def make_ctx(**settings):
         bucket=Unused(),
         transformer=Unused(),
         fetcher=Unused(),
+        queue=Unused(),
         wait_until=background.append,
         clock_ms=lambda: 1_767_225_600_000,
     )

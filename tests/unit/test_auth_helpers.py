@@ -176,6 +176,7 @@ class Harness:
             bucket=Unused(),
             transformer=Unused(),
             fetcher=Unused(),
+            queue=Unused(),
             wait_until=self.background.append,
             clock_ms=self.clock,
         )
@@ -317,6 +318,22 @@ def test_rate_limit_resets_in_the_next_window(h):
     headers = h.auth().rate_limit_headers
     assert headers["x-ratelimit-remaining"] == "1"
     assert headers["x-ratelimit-reset"] == str(h.clock.now // 1000 + 60)
+
+
+def test_a_request_that_costs_more_charges_the_rest_of_the_same_window(h):
+    h.db.add_key(READ_TOKEN, id=3, rpm=10)
+    key = h.auth()  # 1 of 10
+    key.charge(4)  # 5 of 10
+    assert key.rate_limit_headers["x-ratelimit-remaining"] == "5"
+    key.charge(0)  # nothing more
+    assert h.auth().rate_limit_headers["x-ratelimit-remaining"] == "4"
+    big = h.auth()  # 7 of 10
+    with pytest.raises(TooManyRequests) as refused:
+        big.charge(4)  # would be 11: refused, nothing more counted
+    assert refused.value.headers["x-ratelimit-remaining"] == "3"
+    big.charge(3)
+    assert big.rate_limit_headers["x-ratelimit-remaining"] == "0"
+    h.fail(TooManyRequests)
 
 
 def test_rate_limits_are_per_key(h):

@@ -117,8 +117,11 @@ def test_error_responses_use_the_envelope(doc):
 def test_get_image(doc):
     operation = doc["paths"]["/v1/images/{domain}/{entity_type}/{entity_id}/{size}"]["get"]
     assert operation["operationId"] == "getImage"
-    assert "200" not in operation["responses"]
     assert "X-ThumbHash" in operation["responses"]["302"]["description"]
+    # The JSON form (Accept: application/json or format=json) answers 200 with the attachment.
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AttachmentAnswer"
+    }
     params = {(p["in"], p["name"]): p for p in operation["parameters"]}
     assert params[("path", "domain")]["schema"]["enum"] == [d.value for d in Domain]
     assert params[("path", "entity_type")]["schema"]["enum"] == [t.value for t in EntityType]
@@ -129,11 +132,14 @@ def test_get_image(doc):
         assert params[("path", name)]["required"] is True
     entity_id = params[("path", "entity_id")]["schema"]
     assert (entity_id["type"], entity_id["minLength"], entity_id["maxLength"]) == ("string", 1, 200)
-    for name in ("artist_name", "album_name", "mbid", "tmdb_id", "article_url"):
+    for name in ("artist_name", "album_name", "mbid", "tmdb_id", "article_url", "format"):
         param = params[("query", name)]
         assert param["required"] is False
         assert param["schema"]["type"] == "string"  # "null" is how an absent parameter looks
-    assert {"400", "401", "404", "429", "500", "502", "503", "302"} == set(operation["responses"])
+    assert params[("query", "format")]["schema"]["enum"] == ["json"]
+    assert {"400", "401", "404", "429", "500", "502", "503", "302", "200"} == set(
+        operation["responses"]
+    )
 
 
 def test_no_parameter_keeps_title_or_null_type(doc):

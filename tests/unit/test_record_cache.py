@@ -74,6 +74,7 @@ def setup():
         bucket=None,  # type: ignore[arg-type]
         transformer=None,  # type: ignore[arg-type]
         fetcher=None,  # type: ignore[arg-type]
+        queue=None,  # type: ignore[arg-type]
         wait_until=lambda awaitable: scheduled.append(awaitable),
         clock_ms=clock,
     )

@@ -17,6 +17,7 @@ from rewind_images.imaging.thumbhash import (
     rgba_to_thumbhash,
     thumbhash_to_approximate_aspect_ratio,
     thumbhash_to_base64,
+    thumbhash_to_rgba,
 )
 from tests.unit.imaging_fixtures import from_function, linear_gradient, photo_like, solid
 
@@ -297,3 +298,69 @@ def test_accepts_bytearray_and_memoryview() -> None:
     want = rgba_to_thumbhash(9, 4, rgba)
     assert rgba_to_thumbhash(9, 4, bytearray(rgba)) == want
     assert rgba_to_thumbhash(9, 4, memoryview(rgba)) == want
+
+
+# --- the decoder ------------------------------------------------------------------------------
+
+
+def decode_with_oracle(hashes: list[bytes]) -> list[tuple[int, int, bytes]]:
+    """thumbHashToRGBA of each hash, from the npm reference."""
+    lines = [json.dumps({"hash_b64": base64.b64encode(h).decode()}) for h in hashes]
+    decoded = []
+    for line in run_oracle(lines, "decode"):
+        w, h, rgba = line.split(" ")
+        decoded.append((int(w), int(h), base64.b64decode(rgba)))
+    return decoded
+
+
+def decoder_corpus() -> list[bytes]:
+    """The encoder corpus's hashes (real ones, every shape, with and without alpha), and random
+    bytes with a usable header (every factor value, truncated hashes, odd lengths)."""
+    hashes = [rgba_to_thumbhash(w, h, rgba) for _, w, h, rgba in CORPUS]
+    rng = random.Random(20261201)
+    for _ in range(150):
+        raw = bytearray(rng.randrange(256) for _ in range(rng.choice((5, 6, 7, 12, 19, 24, 25))))
+        raw[3] |= rng.randrange(1, 8) if not raw[3] & 7 else 0
+        hashes.append(bytes(raw))
+    return hashes
+
+
+def test_decoder_matches_npm_reference_byte_for_byte() -> None:
+    hashes = decoder_corpus()
+    mismatches = []
+    for thumbhash, want in zip(hashes, decode_with_oracle(hashes), strict=True):
+        got = thumbhash_to_rgba(thumbhash)
+        if got != want:
+            mismatches.append(f"{thumbhash.hex()}: python {got[:2]} js {want[:2]}")
+    assert not mismatches, "\n".join(mismatches[:10])
+
+
+@pytest.mark.parametrize(("w", "h"), [(100, 100), (100, 50), (50, 100), (100, 14), (3, 100)])
+def test_decoded_size_follows_the_aspect_ratio(w: int, h: int) -> None:
+    rng = random.Random(w + h)
+    for alpha in (False, True):
+        thumbhash = rgba_to_thumbhash(w, h, photo_like(rng, w, h, alpha=alpha))
+        ratio = thumbhash_to_approximate_aspect_ratio(thumbhash)
+        width, height, rgba = thumbhash_to_rgba(thumbhash)
+        # 32 px on the long side; the short side is the hash's ratio of it, rounded.
+        assert max(width, height) == 32
+        if ratio > 1:
+            assert abs(height - 32 / ratio) <= 0.5
+        else:
+            assert abs(width - 32 * ratio) <= 0.5
+        assert (width >= height) == (ratio >= 1)
+        assert len(rgba) == width * height * 4
+
+
+def test_decoding_a_flat_colour_gives_that_colour_back() -> None:
+    _, _, rgba = thumbhash_to_rgba(rgba_to_thumbhash(8, 8, solid(8, 8, (200, 40, 90, 255))))
+    pixels = {rgba[i : i + 4] for i in range(0, len(rgba), 4)}
+    for r, g, b, a in pixels:
+        assert max(abs(r - 200), abs(g - 40), abs(b - 90)) <= 8
+        assert a == 255
+
+
+@pytest.mark.parametrize("thumbhash", [b"", b"\x01\x02\x03\x04", bytes(5), b"\xff\xff\xff\xf8\xff"])
+def test_decoder_rejects_what_is_not_a_thumbhash(thumbhash: bytes) -> None:
+    with pytest.raises(ValueError, match="ThumbHash"):
+        thumbhash_to_rgba(thumbhash)

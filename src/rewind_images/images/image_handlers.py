@@ -17,7 +17,8 @@ from rewind_images.config import Settings
 from rewind_images.errors import NotFound
 from rewind_images.http import Response
 from rewind_images.images import miss_gate, pipeline, record_cache
-from rewind_images.images.image_schemas import ImagePath, ImageQuery
+from rewind_images.images.attachment_form import attachment_response, wants_json
+from rewind_images.images.image_schemas import ImagePath, ImageRouteQuery
 from rewind_images.images.image_store import ImageRecord
 from rewind_images.images.variants import cdn_url
 from rewind_images.routing import Call
@@ -32,6 +33,7 @@ def redirect_headers(record: ImageRecord, size: str, settings: Settings) -> dict
     headers = {
         "location": cdn_url(settings.cdn_base_url, record.r2_key, size, record.image_version),
         "cache-control": REDIRECT_CACHE_CONTROL,
+        "vary": "Accept",  # the JSON form answers the same URL (attachment_form)
     }
     if record.thumbhash:
         headers["x-thumbhash"] = record.thumbhash
@@ -42,8 +44,8 @@ def redirect_headers(record: ImageRecord, size: str, settings: Settings) -> dict
     return headers
 
 
-async def get_image(call: Call[ImagePath, ImageQuery, None]) -> Response:
-    """Answer with a 302 to the CDN, running the pipeline on a miss."""
+async def get_image(call: Call[ImagePath, ImageRouteQuery, None]) -> Response:
+    """Answer with a 302 to the CDN (or the JSON form), running the pipeline on a miss."""
     ctx, path = call.ctx, call.path
     entity = path.entity
     record = await record_cache.lookup(ctx, entity)
@@ -54,6 +56,8 @@ async def get_image(call: Call[ImagePath, ImageQuery, None]) -> Response:
         record_cache.record_cache(ctx).remember(entity, record)
     if record is None or not record.has_image:
         raise NotFound(NO_IMAGE_MESSAGE, headers={"cache-control": NOT_FOUND_CACHE_CONTROL})
+    if wants_json(call.request, call.query):
+        return await attachment_response(ctx, entity, path.size.value, record)
     headers = record_cache.record_cache(ctx).headers_for(
         entity, path.size.value, record, lambda r, s: redirect_headers(r, s, ctx.settings)
     )

@@ -1,8 +1,18 @@
-"""The image feature's routes: the redirect and the admin image operations."""
+"""The image feature's routes: the redirect (and its JSON form), the attachment batch, and the
+admin image operations (the backfill among them)."""
 
 from __future__ import annotations
 
 from rewind_images.images import image_admin
+from rewind_images.images.attachment_handlers import post_attachments
+from rewind_images.images.attachment_schemas import (
+    AttachmentAnswer,
+    AttachmentsAnswer,
+    AttachmentsRequest,
+    BackfillRequest,
+    BackfillResult,
+)
+from rewind_images.images.background_handlers import backfill
 from rewind_images.images.image_handlers import get_image
 from rewind_images.images.image_schemas import (
     Alternatives,
@@ -11,11 +21,12 @@ from rewind_images.images.image_schemas import (
     ImagePath,
     ImageQuery,
     ImageRecordInfo,
+    ImageRouteQuery,
     OverrideRequest,
     ReanalyzeRequest,
     ReanalyzeResult,
 )
-from rewind_images.routing import Operation, Route
+from rewind_images.routing import Answer, Operation, Route
 
 ENTITY = "/v1/admin/images/{domain}/{entity_type}/{entity_id}"
 
@@ -30,13 +41,34 @@ IMAGE_ROUTES: tuple[Route, ...] = (
             summary="Get image by entity",
             tag="Images",
             description="Serve image via CDN redirect. Triggers the image pipeline on cache "
-            "miss. Returns a 302 redirect to the CDN URL with metadata in response headers.",
+            "miss. Returns a 302 redirect to the CDN URL with metadata in response headers. "
+            "With `Accept: application/json` (or `format=json`) answers 200 with the "
+            "attachment instead, after the same lookup, miss and errors (`Vary: Accept`).",
             path_model=ImagePath,
-            query_model=ImageQuery,
+            query_model=ImageRouteQuery,
             ok_status=302,
             ok_description="Redirect to CDN image URL. Metadata returned via X-ThumbHash, "
             "X-Dominant-Color, X-Accent-Color headers.",
             errors=(400, 401, 404, 502, 503),
+            more_answers=(Answer(200, "The JSON form: the attachment.", AttachmentAnswer),),
+        ),
+    ),
+    Route(
+        "POST",
+        "/v1/images/attachments",
+        post_attachments,
+        "read",
+        "getImageAttachments",
+        Operation(
+            summary="Attachments of up to 100 entities",
+            tag="Images",
+            description="One result per item, in request order: `ready` with the attachment, "
+            "`none` (no image exists), `pending` (queued for background resolution; ask "
+            "again later) or `invalid` (with the message a single GET would get). Misses are "
+            "never resolved inline. Costs ceil(items / 10) requests of the key's rate limit.",
+            body_model=AttachmentsRequest,
+            ok_model=AttachmentsAnswer,
+            errors=(400, 413),
         ),
     ),
     Route(
@@ -97,6 +129,21 @@ IMAGE_ROUTES: tuple[Route, ...] = (
             path_model=EntityPath,
             ok_model=Deleted,
             errors=(400, 404),
+        ),
+    ),
+    Route(
+        "POST",
+        "/v1/admin/images/backfill",
+        backfill,
+        "admin",
+        "backfillImages",
+        Operation(
+            "Queue the background resolution of up to 1,000 entities",
+            "Admin",
+            description="Entities that already have their record are counted, not queued.",
+            body_model=BackfillRequest,
+            ok_model=BackfillResult,
+            errors=(400, 413),
         ),
     ),
     Route(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, validator
 
@@ -91,6 +91,9 @@ class ImagePath(EntityPath):
     size: Size
 
 
+HINT_NAMES = ("artist_name", "album_name", "mbid", "tmdb_id", "article_url")
+
+
 class ImageQuery(ApiModel):
     """Search hints for the sources (used on a miss; ignored on a hit)."""
 
@@ -117,11 +120,21 @@ class ImageQuery(ApiModel):
 
     def hints(self) -> dict[str, str]:
         """The hints given (None ones left out)."""
-        return {k: v for k, v in self.dict().items() if v is not None}
+        return {name: value for name in HINT_NAMES if (value := getattr(self, name)) is not None}
 
     class Config:
         # Unknown parameters (cache busters, tracking) are ignored, as most APIs do.
         extra = "ignore"
+
+
+class ImageRouteQuery(ImageQuery):
+    """Query of GET /v1/images/...: the search hints, and the answer's format."""
+
+    format: Literal["json"] | None = Field(
+        None,
+        description='`json`: answer 200 `{"data": attachment}` instead of the redirect, as '
+        "`Accept: application/json` does (for clients that cannot set headers).",
+    )
 
 
 class CandidateInfo(ApiModel):

@@ -1,5 +1,6 @@
-"""Every SQL statement of the image feature: the `images` table, the `image_claims` that
-serialise writers of one entity, and the `image_changes` log that keeps isolate caches fresh.
+"""Every SQL statement of the image feature's core tables: the `images` table (one entity at a
+time, or many in batched reads), the `image_claims` that serialise writers of one entity, and
+the `image_changes` log that keeps isolate caches fresh.
 
 Writes of an entity's row happen only while the writer holds the entity's claim: each write
 statement checks the claim token in the same statement, so a writer whose lease was taken over
@@ -8,10 +9,12 @@ changes nothing (and is told so).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rewind_images.ports import Database, Row, SqlParam
+from rewind_images.config import D1_MAX_BOUND_PARAMETERS
+from rewind_images.ports import Database, Row, SqlParam, Statement
 
 Entity = tuple[str, str, str]
 NO_IMAGE_SOURCE = "none"
@@ -321,3 +324,50 @@ async def changes_since(db: Database, after_id: int, limit: int) -> list[Change]
 async def prune_changes(db: Database, older_than_ms: int) -> None:
     """Drop log rows older than a moment."""
     await db.run(PRUNE_CHANGES, older_than_ms)
+
+
+# --- batched reads ----------------------------------------------------------------------------
+
+# An entity's path `domain/entity_type/entity_id`, as the expression index idx_images_path has it
+# (migration 0002): one bound parameter per entity, so a statement reads the most entities D1's
+# parameter limit allows. Unambiguous, since no part may contain '/' (rows are still matched
+# back by their own columns).
+_PATH = "domain || '/' || entity_type || '/' || entity_id"
+_BATCH_COLUMNS = f"domain, entity_type, entity_id, {_RECORD_COLUMNS}"
+
+
+def batched_select(
+    entities: Sequence[Entity], max_params: int = D1_MAX_BOUND_PARAMETERS
+) -> list[Statement]:
+    """The SELECTs that read the rows of `entities` (repeats once): ceil(n / max_params) of
+    them, one bound parameter per entity, each served by the path index."""
+    paths = list(dict.fromkeys("/".join(entity) for entity in entities))
+    statements: list[Statement] = []
+    for start in range(0, len(paths), max_params):
+        chunk = paths[start : start + max_params]
+        marks = ", ".join("?" * len(chunk))
+        statements.append(
+            (f"SELECT {_BATCH_COLUMNS} FROM images WHERE {_PATH} IN ({marks})", chunk)
+        )
+    return statements
+
+
+async def get_images(db: Database, entities: Sequence[Entity]) -> dict[Entity, ImageRecord]:
+    """The records of many entities (those that have one), read with `batched_select` in one
+    D1 round trip."""
+    statements = batched_select(entities)
+    if not statements:
+        return {}
+    if len(statements) == 1:
+        sql, params = statements[0]
+        results = [await db.all(sql, *params)]
+    else:
+        results = await db.batch(statements)
+    wanted = set(entities)
+    found: dict[Entity, ImageRecord] = {}
+    for rows in results:
+        for row in rows:
+            entity = (str(row["domain"]), str(row["entity_type"]), str(row["entity_id"]))
+            if entity in wanted:
+                found[entity] = ImageRecord.from_row(row)
+    return found

@@ -77,7 +77,7 @@ class Search:
 
 def source_query(entity: Entity, query: ImageQuery) -> SourceQuery:
     """The sources' view of the request."""
-    return SourceQuery(*entity, **query.dict())
+    return SourceQuery(*entity, **query.hints())
 
 
 def askable(ctx: Context, entity: Entity, query: ImageQuery) -> list[str]:

@@ -1,4 +1,5 @@
-"""ThumbHash encoder, byte-identical to the reference `rgbaToThumbHash` (npm thumbhash 0.1.1).
+"""ThumbHash encoder and decoder, byte-identical to the reference `rgbaToThumbHash` and
+`thumbHashToRGBA` (npm thumbhash 0.1.1).
 
 ThumbHash (https://evanw.github.io/thumbhash/) stores a tiny DCT of an image in LPQA colour
 space (luminance, yellow-blue, red-green, alpha) in ~25 bytes. The reference is JavaScript, and
@@ -15,8 +16,11 @@ exactly rather than approximately:
   matter: on a flat image every AC coefficient is rounding noise, which the encoder normalises
   to full scale. So `_fdlibm_cos` below ports V8's `cos` too.
 
-The byte equality is checked against the npm package over a corpus of images by
-tests/unit/test_thumbhash.py.
+The decoder (`thumbhash_to_rgba`) follows `thumbHashToRGBA` the same way: the same sums in the
+same order, V8's cos, and the Uint8Array store (clamp, then truncate).
+
+The byte equality is checked against the npm package over a corpus of images (and their hashes)
+by tests/unit/test_thumbhash.py.
 """
 
 from __future__ import annotations
@@ -30,15 +34,20 @@ from itertools import repeat
 from operator import add, mul, sub, truediv
 
 __all__ = [
+    "DECODED_MAX_SIDE",
     "MAX_THUMBHASH_SIDE",
     "rgba_to_thumbhash",
     "thumbhash_to_approximate_aspect_ratio",
     "thumbhash_to_base64",
+    "thumbhash_to_rgba",
 ]
 
 # The reference refuses bigger inputs: "Encoding an image larger than 100x100 is slow with no
 # benefit". Callers downscale first.
 MAX_THUMBHASH_SIDE = 100
+
+# The decoder's output is this many pixels on its long side (the reference's fixed 32).
+DECODED_MAX_SIDE = 32
 
 # alpha = a / 255 and alpha / 255, per byte value: the same doubles the reference computes.
 _ALPHA = [a / 255 for a in range(256)]
@@ -149,6 +158,146 @@ def thumbhash_to_approximate_aspect_ratio(thumbhash: bytes) -> float:
     lx = (5 if has_alpha else 7) if is_landscape else header & 7
     ly = header & 7 if is_landscape else (5 if has_alpha else 7)
     return lx / ly
+
+
+def thumbhash_to_rgba(thumbhash: bytes) -> tuple[int, int, bytes]:
+    """Decode a ThumbHash to (w, h, RGBA), byte-identical to `thumbHashToRGBA` (npm 0.1.1).
+
+    The image is `DECODED_MAX_SIDE` (32) pixels on its long side, the other side following the
+    hash's approximate aspect ratio. Raises ValueError for a hash shorter than its header or
+    whose header names no luminance terms on one side (no encoder writes either).
+    """
+    data = bytes(thumbhash)
+    if len(data) < 5:
+        raise ValueError("a ThumbHash has at least 5 bytes")
+    if not data[3] & 7:
+        raise ValueError("not a ThumbHash: its header has no luminance terms on one side")
+    header24 = data[0] | (data[1] << 8) | (data[2] << 16)
+    header16 = data[3] | (data[4] << 8)
+    l_dc = (header24 & 63) / 63
+    p_dc = ((header24 >> 6) & 63) / 31.5 - 1
+    q_dc = ((header24 >> 12) & 63) / 31.5 - 1
+    l_scale = ((header24 >> 18) & 31) / 31
+    has_alpha = bool(header24 >> 23)
+    p_scale = ((header16 >> 3) & 63) / 63
+    q_scale = ((header16 >> 9) & 63) / 63
+    is_landscape = bool(header16 >> 15)
+    lx = max(3, (5 if has_alpha else 7) if is_landscape else header16 & 7)
+    ly = max(3, header16 & 7 if is_landscape else (5 if has_alpha else 7))
+    # Bytes past the end read as JS `undefined`, which the reference's bit operations turn
+    # into 0; a truncated hash decodes as it does there.
+    alpha_byte = data[5] if len(data) > 5 else 0
+    a_dc = (alpha_byte & 15) / 15 if has_alpha else 1.0
+
+    nibbles = _Nibbles(data, 6 if has_alpha else 5)
+    l_terms, pq_terms, a_terms = _terms(lx, ly), _terms(3, 3), _terms(5, 5)
+    l_ac = nibbles.read(len(l_terms), l_scale)
+    # (The reference boosts P and Q by 1.25x to make up for quantisation.)
+    p_ac = nibbles.read(len(pq_terms), p_scale * 1.25)
+    q_ac = nibbles.read(len(pq_terms), q_scale * 1.25)
+    a_ac = nibbles.read(len(a_terms), (alpha_byte >> 4) / 15) if has_alpha else []
+
+    ratio = thumbhash_to_approximate_aspect_ratio(data)
+    w = _js_round(DECODED_MAX_SIDE if ratio > 1 else DECODED_MAX_SIDE * ratio)
+    h = _js_round(DECODED_MAX_SIDE / ratio if ratio > 1 else DECODED_MAX_SIDE)
+
+    # Per pixel the reference adds, term by term, l_ac[j] * fx[cx] * fy2 for L and A, and
+    # p_ac[j] * (fx[cx] * fy2) for P and Q (fy2 = fy[cy] * 2). Everything that does not depend
+    # on the pixel is computed once: the L and A products (ac[j] * fx[cx]) per column, the P and
+    # Q factors per column and row. The per-pixel additions keep the reference's order and
+    # grouping (a * b == b * a exactly; (a * b) * c != a * (b * c) in general), so every double
+    # is the reference's.
+    l_cols = _column_products(l_ac, l_terms, w)
+    l_fy = _row_factors(l_terms, h)
+    a_cols = _column_products(a_ac, a_terms, w) if has_alpha else []
+    a_fy = _row_factors(a_terms, h) if has_alpha else []
+    pq_fx = [_decode_cos(w, cx) for cx, _ in pq_terms]
+    pq_fy = _row_factors(pq_terms, h)
+    pq_ac = list(zip(p_ac, q_ac, strict=True))
+
+    out = bytearray(w * h * 4)
+    i = 0
+    # (The inner zips pair lists of one length by construction; strict checks cost time here.)
+    for y in range(h):
+        l_fy_row, pq_fy_row = l_fy[y], pq_fy[y]
+        a_fy_row = a_fy[y] if has_alpha else ()
+        for x in range(w):
+            lum = l_dc
+            for product, fy2 in zip(l_cols[x], l_fy_row, strict=False):
+                lum += product * fy2
+            p, q = p_dc, q_dc
+            for (p_factor, q_factor), fx, fy2 in zip(pq_ac, pq_fx, pq_fy_row, strict=False):
+                f = fx[x] * fy2
+                p += p_factor * f
+                q += q_factor * f
+            alpha = a_dc
+            if has_alpha:
+                for product, fy2 in zip(a_cols[x], a_fy_row, strict=False):
+                    alpha += product * fy2
+            b = lum - 2 / 3 * p
+            r = (3 * lum - b + q) / 2
+            g = r - q
+            # max(0, 255 * min(1, v)) stored in a Uint8Array (truncated towards zero).
+            r = 255 * r if r < 1 else 255
+            g = 255 * g if g < 1 else 255
+            b = 255 * b if b < 1 else 255
+            alpha = 255 * alpha if alpha < 1 else 255
+            out[i] = int(r) if r > 0 else 0
+            out[i + 1] = int(g) if g > 0 else 0
+            out[i + 2] = int(b) if b > 0 else 0
+            out[i + 3] = int(alpha) if alpha > 0 else 0
+            i += 4
+    return w, h, bytes(out)
+
+
+class _Nibbles:
+    """Reads the hash's 4-bit AC factors in order, low nibble first (`decodeChannel`)."""
+
+    def __init__(self, data: bytes, start: int) -> None:
+        self._data = data
+        self._start = start
+        self._index = 0
+
+    def read(self, count: int, scale: float) -> list[float]:
+        """The next `count` factors, each (nibble / 7.5 - 1) * scale."""
+        factors: list[float] = []
+        for _ in range(count):
+            position = self._start + (self._index >> 1)
+            byte = self._data[position] if position < len(self._data) else 0
+            factors.append((((byte >> ((self._index & 1) << 2)) & 15) / 7.5 - 1) * scale)
+            self._index += 1
+        return factors
+
+
+@cache
+def _terms(nx: int, ny: int) -> tuple[tuple[int, int], ...]:
+    """The (cx, cy) of each AC term in the reference's order (the DC term left out)."""
+    return tuple(
+        (cx, cy) for cy in range(ny) for cx in range(0 if cy else 1, nx) if cx * ny < nx * (ny - cy)
+    )
+
+
+def _column_products(
+    ac: list[float], terms: tuple[tuple[int, int], ...], w: int
+) -> list[list[float]]:
+    """Per column x, ac[j] * fx[cx] for every term j (in term order)."""
+    fx = [_decode_cos(w, cx) for cx, _ in terms]
+    return [[factor * cos_x[x] for factor, cos_x in zip(ac, fx, strict=True)] for x in range(w)]
+
+
+@cache
+def _row_factors(terms: tuple[tuple[int, int], ...], h: int) -> tuple[tuple[float, ...], ...]:
+    """Per row y, fy[cy] * 2 for every term (in term order)."""
+    fy = [_decode_cos(h, cy) for _, cy in terms]
+    return tuple(tuple(cos_y[y] * 2 for cos_y in fy) for y in range(h))
+
+
+@cache
+def _decode_cos(size: int, k: int) -> tuple[float, ...]:
+    """Math.cos(Math.PI / size * (i + 0.5) * k) for i in range(size), as V8 computes it. The
+    decoder's order of operations (the encoder multiplies by k first, which rounds differently)."""
+    step = math.pi / size
+    return tuple(_fdlibm_cos(step * (i + 0.5) * k) for i in range(size))
 
 
 # --- the DCT ---------------------------------------------------------------------------------

@@ -7,11 +7,13 @@ background (`wait_until`), not on every request.
 
 Limits are counted per isolate in fixed one-minute windows: with several isolates a key may get
 up to (isolates x limit) per minute. That is the documented trade for answering without a
-round trip to shared state.
+round trip to shared state. A request counts 1; a handler whose request costs more (a batch)
+takes the rest with `ApiKey.charge` once it knows the size.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rewind_images.config import (
@@ -36,6 +38,14 @@ class ApiKey:
     id: int
     scope: str
     rate_limit_headers: dict[str, str] = field(default_factory=dict)
+    # Takes more units from this key's current window; returns the updated headers.
+    take: Callable[[int], dict[str, str]] | None = field(default=None, repr=False)
+
+    def charge(self, units: int) -> None:
+        """Count `units` more against the key's limit, for a request that costs more than one.
+        Raises TooManyRequests (counting nothing more) when fewer are left in the window."""
+        if units > 0 and self.take is not None:
+            self.rate_limit_headers = self.take(units)
 
 
 @dataclass
@@ -93,7 +103,7 @@ async def _lookup(ctx: Context, state: AuthState, key_hash: str, now: int) -> Ke
     return record
 
 
-def _rate_limit(state: AuthState, record: KeyRecord, now: int) -> dict[str, str]:
+def _rate_limit(state: AuthState, record: KeyRecord, now: int, cost: int = 1) -> dict[str, str]:
     window = now // RATE_WINDOW_MS
     reset_s = (window + 1) * RATE_WINDOW_MS // 1000
     start, count = state.windows.get(record.id, (window, 0))
@@ -101,12 +111,12 @@ def _rate_limit(state: AuthState, record: KeyRecord, now: int) -> dict[str, str]
         count = 0
     limit = record.rate_limit_rpm
     headers = {"x-ratelimit-limit": str(limit), "x-ratelimit-reset": str(reset_s)}
-    if count >= limit:
+    if count + cost > limit:
         retry = max(1, reset_s - now // 1000)
-        headers.update({"x-ratelimit-remaining": "0", "retry-after": str(retry)})
+        headers.update({"x-ratelimit-remaining": str(limit - count), "retry-after": str(retry)})
         raise TooManyRequests("Too Many Requests", headers=headers)
-    state.windows[record.id] = (window, count + 1)
-    headers["x-ratelimit-remaining"] = str(limit - count - 1)
+    state.windows[record.id] = (window, count + cost)
+    headers["x-ratelimit-remaining"] = str(limit - count - cost)
     return headers
 
 
@@ -146,4 +156,9 @@ async def authenticate(request: Request, ctx: Context, admin: bool) -> ApiKey:
         raise Forbidden("Forbidden")
     headers = _rate_limit(state, record, now)
     _count_usage(ctx, state, record.id, now)
-    return ApiKey(id=record.id, scope=record.scope, rate_limit_headers=headers)
+    return ApiKey(
+        id=record.id,
+        scope=record.scope,
+        rate_limit_headers=headers,
+        take=lambda units: _rate_limit(state, record, now, units),
+    )

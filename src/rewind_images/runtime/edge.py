@@ -2,7 +2,8 @@
 and the per-isolate `Context` built once from `env`.
 
 Bindings, by what they are: `env.DB` is D1, `env.IMAGES` the R2 bucket (its name in the
-original service's configuration), `env.IMAGE_TRANSFORMS` the Images binding.
+original service's configuration), `env.IMAGE_TRANSFORMS` the Images binding, `env.RESOLVE_QUEUE`
+the producer of the background resolution queue.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from rewind_images.runtime.d1_binding import D1Database
 from rewind_images.runtime.images_binding import ImagesBinding
 from rewind_images.runtime.js_convert import js_bytes, js_object
 from rewind_images.runtime.js_transport import JsTransport
+from rewind_images.runtime.queue_binding import CloudflareQueue
 from rewind_images.runtime.r2_binding import R2Bucket
 
 _isolate_state: dict[str, Any] = {}
 
 # Request headers the app reads (lower-case). Add a name here before reading it in a handler.
-APP_HEADERS = ("authorization", "origin", "content-type", "content-length")
+APP_HEADERS = ("authorization", "origin", "content-type", "content-length", "accept")
 
 
 def _env_mapping(env: Any) -> dict[str, str | None]:
@@ -66,7 +68,8 @@ def _scheduler(ctx: Any) -> Callable[[Awaitable[Any]], None]:
 
 
 def build_context(env: Any, ctx: Any) -> Context:
-    """The request's Context; settings, bindings and caches are made once per isolate."""
+    """The Context of a request, queue batch or RPC call; settings, bindings and caches are
+    made once per isolate."""
     shared = _isolate_state.get("shared")
     if shared is None:
         settings = Settings.from_env(_env_mapping(env))
@@ -76,15 +79,17 @@ def build_context(env: Any, ctx: Any) -> Context:
             R2Bucket(env.IMAGES),
             ImagesBinding(env.IMAGE_TRANSFORMS),
             GuardedFetcher(settings, JsTransport()),
+            CloudflareQueue(getattr(env, "RESOLVE_QUEUE", None)),
             {},
         )
-    settings, db, bucket, transformer, fetcher, state = shared
+    settings, db, bucket, transformer, fetcher, queue, state = shared
     return Context(
         settings=settings,
         db=db,
         bucket=bucket,
         transformer=transformer,
         fetcher=fetcher,
+        queue=queue,
         wait_until=_scheduler(ctx),
         state=state,
     )

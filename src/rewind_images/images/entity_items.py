@@ -1,0 +1,147 @@
+"""Items naming an entity in a JSON body (attachment batches, backfills, queue messages).
+
+    {"domain": "listening", "entity_type": "albums", "entity_id": "a1", "size": "medium",
+     "artist_name": "...", "album_name": "...", "mbid": "...", "tmdb_id": "...",
+     "article_url": "..."}
+
+Each item is read on its own with the image route's own models (`ImagePath`, `ImageQuery`), so
+it gets exactly the message a single GET for the same entity would get (`Invalid domain: X`,
+`Invalid mbid`, ...), and one bad item spoils only its own answer. `size` is optional (the
+batch's size applies) and only read where a size matters; hints are optional; other fields are
+ignored. `entity_id` and `tmdb_id` may also be JSON integers (callers often hold numeric ids).
+
+Readings are memoised per isolate like routing's path validation, so a page asking for the same
+entities again pays a dict lookup per item, not a pydantic validation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from rewind_images.config import VALIDATION_MEMO_MAX_ENTRIES
+from rewind_images.context import Context, isolate_object
+from rewind_images.errors import BadRequest
+from rewind_images.images.image_schemas import HINT_NAMES, EntityPath, ImagePath, ImageQuery
+from rewind_images.images.image_store import Entity
+from rewind_images.validation import parse_path, parse_query
+
+NOT_AN_OBJECT_MESSAGE = "Item must be a JSON object"
+_FIELDS = ("domain", "entity_type", "entity_id", "size", *HINT_NAMES)
+_PLAIN = frozenset({str, type(None)})
+# Numbers callers may send for these fields (as their decimal text).
+_NUMERIC_FIELDS = frozenset({"entity_id", "tmdb_id"})
+
+
+@dataclass(frozen=True)
+class EntityItem:
+    """A valid item: the entity, the size asked for ('' where no size is read), the hints."""
+
+    entity: Entity
+    size: str
+    query: ImageQuery
+
+
+@dataclass(frozen=True)
+class BadItem:
+    """An invalid item: the message, and its domain/entity_type/entity_id/size as given
+    (None where the item has no usable text) to echo in its answer."""
+
+    message: str
+    domain: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    size: str | None = None
+
+
+Reading = EntityItem | BadItem
+
+
+@dataclass
+class _ItemMemo:
+    entries: dict[tuple[Any, ...], Reading] = field(default_factory=dict)
+
+
+def read_item(ctx: Context, raw: Any, size: str | None) -> Reading:
+    """Read one item; `size` is the size that applies when the item names none (None: sizes
+    are not read at all, as for backfills and queue messages)."""
+    if not isinstance(raw, dict):
+        return BadItem(NOT_AN_OBJECT_MESSAGE, size=size)
+    values = tuple(map(raw.get, _FIELDS))
+    if not set(map(type, values)) <= _PLAIN:
+        return _read(raw, size)  # numbers and odd values: not memoised (1 == 1.0 == True)
+    memo = isolate_object(ctx, "entity_items", _ItemMemo).entries
+    key = (size, *values)
+    reading = memo.get(key)
+    if reading is None:
+        reading = _read(raw, size)
+        if len(memo) >= VALIDATION_MEMO_MAX_ENTRIES:
+            memo.clear()
+        memo[key] = reading
+    return reading
+
+
+def _text(raw: dict[str, Any], name: str) -> str | None:
+    """A field as text for validation: strings as given, integers as digits where a number is
+    accepted, absent as ''; None for anything else (the field is then invalid)."""
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if name in _NUMERIC_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _read(raw: dict[str, Any], size: str | None) -> Reading:
+    params: dict[str, str] = {}
+    for name in ("domain", "entity_type", "entity_id"):
+        text = _text(raw, name)
+        # A value of the wrong type fails like its JSON text would ('' fails an entity id).
+        params[name] = (
+            text if text is not None else ("" if name == "entity_id" else _json(raw[name]))
+        )
+    model: type[EntityPath] = EntityPath
+    size_echo = None
+    if size is not None:
+        model = ImagePath
+        given = raw.get("size")
+        size_echo = size if given is None else given if isinstance(given, str) else None
+        params["size"] = size_echo if size_echo is not None else _json(given)
+    try:
+        path = parse_path(model, params)
+        query = parse_query(ImageQuery, _hints(raw))
+    except BadRequest as exc:
+        return BadItem(
+            exc.message,
+            domain=_echo(raw, "domain"),
+            entity_type=_echo(raw, "entity_type"),
+            entity_id=_echo(raw, "entity_id"),
+            size=size_echo,
+        )
+    size_asked = path.size.value if isinstance(path, ImagePath) else ""
+    return EntityItem(path.entity, size_asked, query)
+
+
+def _hints(raw: dict[str, Any]) -> dict[str, list[str]]:
+    """The item's hints as query values (absent and null ones left out)."""
+    hints: dict[str, list[str]] = {}
+    for name in HINT_NAMES:
+        if raw.get(name) is None:
+            continue
+        text = _text(raw, name)
+        if text is None:
+            raise BadRequest(f"Invalid {name}")  # the message parse_query gives a bad hint
+        hints[name] = [text]
+    return hints
+
+
+def _echo(raw: dict[str, Any], name: str) -> str | None:
+    text = _text(raw, name)
+    return text if text is not None and raw.get(name) is not None else None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
