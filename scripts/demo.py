@@ -9,6 +9,7 @@ you can try more requests (Ctrl-C, SIGTERM or SIGHUP stops everything). No inter
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -25,6 +26,81 @@ EXAMPLES = [
     ("watching/movies/the-matrix", {"tmdb_id": "603"}),
     ("listening/artists/air", {"artist_name": "Air"}),
 ]
+
+
+def page_entities(fake_base: str) -> list[dict[str, str]]:
+    """The placeholder page's grid: album covers, artist photos, posters, article images."""
+    return [
+        {
+            "domain": "listening",
+            "entity_type": "albums",
+            "entity_id": "discovery",
+            "artist_name": "Daft Punk",
+            "album_name": "Discovery",
+            "label": "Daft Punk: Discovery",
+        },
+        {
+            "domain": "listening",
+            "entity_type": "albums",
+            "entity_id": "rumours",
+            "artist_name": "Fleetwood Mac",
+            "album_name": "Rumours",
+            "label": "Fleetwood Mac: Rumours",
+        },
+        {
+            "domain": "listening",
+            "entity_type": "albums",
+            "entity_id": "lemonade",
+            "artist_name": "Beyoncé",
+            "album_name": "Lemonade",
+            "label": "Beyoncé: Lemonade",
+        },
+        {
+            "domain": "listening",
+            "entity_type": "artists",
+            "entity_id": "air",
+            "artist_name": "Air",
+            "label": "Air",
+        },
+        {
+            "domain": "watching",
+            "entity_type": "movies",
+            "entity_id": "the-matrix",
+            "tmdb_id": "603",
+            "size": "poster-sm",
+            "label": "The Matrix",
+        },
+        {
+            "domain": "watching",
+            "entity_type": "movies",
+            "entity_id": "fight-club",
+            "tmdb_id": "550",
+            "size": "poster-sm",
+            "label": "Fight Club",
+        },
+        {
+            "domain": "watching",
+            "entity_type": "shows",
+            "entity_id": "breaking-bad",
+            "tmdb_id": "1396",
+            "size": "poster-sm",
+            "label": "Breaking Bad",
+        },
+        {
+            "domain": "reading",
+            "entity_type": "articles",
+            "entity_id": "og-basic",
+            "article_url": f"{fake_base}/pages/og-basic",
+            "label": "An article (og:image)",
+        },
+        {
+            "domain": "reading",
+            "entity_type": "articles",
+            "entity_id": "twitter-only",
+            "article_url": f"{fake_base}/pages/twitter-only",
+            "label": "An article (twitter:image)",
+        },
+    ]
 
 
 def show(client: httpx.Client, token: str, path: str, params: dict[str, str]) -> None:
@@ -56,7 +132,11 @@ def main() -> int:
         print(f"fake upstream on {fake.base_url}")
         # With the local CDN, every Location printed below can be followed to the image.
         base = f"http://127.0.0.1:{args.port}"
-        env = fake.settings_env(LOCAL_CDN="true", CDN_BASE_URL=base)
+        env = fake.settings_env(
+            LOCAL_CDN="true",
+            CDN_BASE_URL=base,
+            DEMO_ENTITIES=json.dumps(page_entities(fake.base_url)),
+        )
         worker = LocalWorker(vars=env, state_dir=state, port=args.port)
         try:
             worker.start()
@@ -72,6 +152,7 @@ def main() -> int:
             if not args.no_wait:
                 query = "artist_name=Daft%20Punk&album_name=Discovery"
                 print(
+                    f"The placeholder page: {worker.base_url}/demo\n"
                     "Try it yourself:\n"
                     f"  curl -i -H 'Authorization: Bearer {token}' "
                     f"'{worker.base_url}/v1/images/listening/albums/x/large?{query}'\n"

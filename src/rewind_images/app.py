@@ -12,7 +12,7 @@ from typing import Any
 from rewind_images.api_document import build_openapi
 from rewind_images.context import Context
 from rewind_images.http import Request, Response, error_response
-from rewind_images.images import local_cdn
+from rewind_images.images import local_cdn, local_page
 from rewind_images.images.image_routes import IMAGE_ROUTES
 from rewind_images.keys.authentication import authenticate
 from rewind_images.keys.key_routes import KEY_ROUTES
@@ -35,7 +35,7 @@ ROUTES: tuple[Route, ...] = (
 
 async def handle(request: Request, ctx: Context) -> Response:
     """Answer one request; never raises."""
-    if ctx.settings.local_cdn:  # local runs only: the CDN's paths are served here too
+    if ctx.settings.local_cdn:  # local runs only: the CDN's paths and the demo page
         served = await _local_cdn(request, ctx)
         if served is not None:
             return served
@@ -44,7 +44,7 @@ async def handle(request: Request, ctx: Context) -> Response:
 
 async def _local_cdn(request: Request, ctx: Context) -> Response | None:
     try:
-        return await local_cdn.serve(request, ctx)
+        return await local_page.serve(request, ctx) or await local_cdn.serve(request, ctx)
     except Exception:
         print(f"local CDN failed on {request.path}\n{traceback.format_exc()}")
         return error_response(500, INTERNAL_ERROR_MESSAGE)

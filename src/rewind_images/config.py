@@ -137,6 +137,9 @@ class Settings:
     # Serve CDN_BASE_URL's paths from the bucket through the Images binding (local runs only;
     # production serves them from a zone with Image Transformations in front of the bucket).
     local_cdn: bool = False
+    # The entities of the local placeholder page (`/demo`, with LOCAL_CDN): a JSON list of
+    # batch items. `make demo` sets it.
+    demo_entities: str = ""
 
     fetch_timeout_ms: int = 8_000
     max_download_bytes: int = 20 * 1024 * 1024
@@ -204,6 +207,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "musicbrainz_api_url": ("MUSICBRAINZ_API_URL", _url),
     "allow_insecure_sources": ("ALLOW_INSECURE_SOURCES", _flag),
     "local_cdn": ("LOCAL_CDN", _flag),
+    "demo_entities": ("DEMO_ENTITIES", _text),
     "fetch_timeout_ms": ("FETCH_TIMEOUT_MS", _int),
     "max_download_bytes": ("MAX_DOWNLOAD_BYTES", _int),
     "max_redirects": ("MAX_REDIRECTS", _int),
