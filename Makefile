@@ -13,7 +13,7 @@ dev: setup
 	@.venv/bin/python scripts/dev.py --port $(PORT) --state $(STATE)
 
 test: setup lint
-	@.venv/bin/python -m pytest $(PYTEST_ARGS)
+	@.venv/bin/python scripts/test_layers.py $(PYTEST_ARGS)
 
 lint:
 	@.venv/bin/ruff check src devkit tests scripts bench

@@ -7,20 +7,11 @@ seconds); tests use distinct entity ids and keys so they do not interfere.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from rewind_devkit.local_worker import LocalWorker
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep every workerd test in one xdist process, so the session Worker starts once."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.path).parents:
-            item.add_marker(pytest.mark.xdist_group("workerd"))
 
 
 @pytest.fixture(scope="session")
