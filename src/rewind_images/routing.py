@@ -144,8 +144,7 @@ async def dispatch(
         # The detail goes to the log (Workers observability), never to the client.
         print(f"unhandled error on {request.method} {request.path}\n{traceback.format_exc()}")
         response = error_response(500, INTERNAL_ERROR_MESSAGE)
-    for name, value in authenticated.items():
-        response.headers.setdefault(name, value)
+    response.headers.update(authenticated)
     cors.apply(request, response, ctx.settings)
     if request.method == "HEAD":
         response.body = None
@@ -175,9 +174,7 @@ async def _route(
             authenticated.update(key.rate_limit_headers)
         path, query = _path_and_query(route, request, params, ctx)
         body = await _body(route.doc, request)
-        response = await route.handler(Call(request, ctx, path, query, body, key))
-        response.headers.update(authenticated)
-        return response
+        return await route.handler(Call(request, ctx, path, query, body, key))
     if allowed:
         if method == "OPTIONS":
             return cors.preflight(request, ctx.settings, allowed)
