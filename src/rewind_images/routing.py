@@ -158,8 +158,7 @@ async def dispatch(
         # The detail goes to the log (Workers observability), never to the client.
         print(f"unhandled error on {request.method} {request.path}\n{traceback.format_exc()}")
         response = error_response(500, INTERNAL_ERROR_MESSAGE)
-    for name, value in authenticated.items():
-        response.headers.setdefault(name, value)
+    response.headers.update(authenticated)
     cors.apply(request, response, ctx.settings)
     if request.method == "HEAD":
         response.body = None
@@ -190,12 +189,10 @@ async def _route(
         path, query = _path_and_query(route, request, params, ctx)
         body = await _body(route.doc, request)
         try:
-            response = await route.handler(Call(request, ctx, path, query, body, key))
+            return await route.handler(Call(request, ctx, path, query, body, key))
         finally:
             if key is not None:  # a handler may have charged more (a batch): its final count
                 authenticated.update(key.rate_limit_headers)
-        response.headers.update(authenticated)
-        return response
     if allowed:
         if method == "OPTIONS":
             return cors.preflight(request, ctx.settings, allowed)

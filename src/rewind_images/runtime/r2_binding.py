@@ -1,8 +1,15 @@
-"""R2 as the `Bucket` port."""
+"""R2 as the `Bucket` port.
+
+Puts and deletes are idempotent, so a failed one is tried again after a short pause before it
+counts as an R2 failure: a delete that fails for good can leave an object no row names, and a
+transient error should not cost a 503. (Locally, two runtimes sharing one state dir make
+miniflare's R2 fail now and then with "Unspecified error (0)"; see docs/runtime.md.)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pyodide.ffi import JsException, jsnull, to_js  # type: ignore[attr-defined]  # stub lags runtime
@@ -14,6 +21,20 @@ from rewind_images.runtime.js_convert import js_bytes, js_object, to_python
 
 class R2Error(PlatformError):
     """An R2 call failed."""
+
+
+RETRY_DELAYS_S = (0.05, 0.2)
+
+
+async def _idempotent(call: Callable[[], Awaitable[Any]]) -> Any:
+    for delay in (*RETRY_DELAYS_S, None):
+        try:
+            return await call()
+        except JsException:
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 class R2Bucket:
@@ -39,7 +60,8 @@ class R2Bucket:
             }
         )
         try:
-            await self._bucket.put(key, js_bytes(body), options)
+            # A fresh copy per attempt: a failed put may have consumed (detached) the last one.
+            await _idempotent(lambda: self._bucket.put(key, js_bytes(body), options))
         except JsException as exc:
             raise R2Error(f"R2 put {key!r} failed: {exc}") from exc
 
@@ -72,6 +94,7 @@ class R2Bucket:
         if not keys:
             return
         try:
-            await self._bucket.delete(to_js(list(keys)))
+            names = to_js(list(keys))
+            await _idempotent(lambda: self._bucket.delete(names))
         except JsException as exc:
             raise R2Error(f"R2 delete failed: {exc}") from exc
