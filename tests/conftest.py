@@ -15,6 +15,8 @@ TEST_FETCH_TIMEOUT_MS = "1500"
 TEST_CDN = "https://cdn.test"
 # Short, so a test can watch a change written straight into D1 reach the cached hit path.
 TEST_CHANGE_POLL_SECONDS = "1"
+# Short, so a test can watch a failing background resolution reach the dead letters.
+TEST_QUEUE_RETRY_DELAY_SECONDS = "1"
 
 
 @pytest.fixture(scope="session")
@@ -31,4 +33,5 @@ def service_env(upstream: FakeUpstream) -> dict[str, str]:
         FETCH_TIMEOUT_MS=TEST_FETCH_TIMEOUT_MS,
         CDN_BASE_URL=TEST_CDN,
         CHANGE_POLL_SECONDS=TEST_CHANGE_POLL_SECONDS,
+        QUEUE_RETRY_DELAY_SECONDS=TEST_QUEUE_RETRY_DELAY_SECONDS,
     )

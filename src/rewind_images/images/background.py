@@ -122,8 +122,8 @@ async def bury(ctx: Context, messages: Sequence[ReceivedMessage]) -> None:
     for message in messages:
         reading = read_item(ctx, message.body, None)
         entity = reading.entity if isinstance(reading, EntityItem) else None
-        letters.append(DeadLetter(entity, _json_text(message.body), message.attempts))
-        print(f"dead letter after {message.attempts} tries: {message.body!r}")
+        letters.append(DeadLetter(entity, _json_text(message.body)))
+        print(f"dead letter (every try failed): {message.body!r}")
     await dead_letter_store.record_dead_letters(ctx.db, letters, iso_from_ms(ctx.clock_ms()))
     for message in messages:
         message.ack()
