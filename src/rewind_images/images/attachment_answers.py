@@ -1,5 +1,5 @@
-"""Answering entity items with attachments: the batch (HTTP and RPC) and the JSON form of the
-image route share this.
+"""Answering a batch of entity items with attachments (POST /v1/images/attachments and the
+`attachments` RPC method share this).
 
 Per item, in request order (a repeated item is answered at each position):
 
