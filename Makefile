@@ -31,6 +31,7 @@ bench: setup
 	@.venv/bin/python -m bench.hit_path
 	@.venv/bin/python -m bench.analysis
 	@.venv/bin/python -m bench.miss_latency
+	@.venv/bin/python -m bench.attachments
 
 clean:
 	rm -rf .build .venv node_modules python_modules .wrangler

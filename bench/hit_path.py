@@ -9,6 +9,11 @@ the service's ratios to each anchor (medians over rounds). The machine is noisy:
 not absolute numbers.
 
     .venv/bin/python -m bench.hit_path [--rounds 3] [--seconds 10]
+
+`--baseline REV` adds a fourth worker, "baseline": the service as of a git revision (its tree
+exported with `git archive`, this checkout's vendored packages beside it), so a change is
+compared with the code before it in the same run, e.g. `--baseline main --workers
+service,baseline,js-hit`.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from rewind_devkit.local_worker import LocalWorker
+from rewind_devkit.local_worker import ROOT, LocalWorker
 from rewind_devkit.signals import stop_on_signals
 
 HERE = Path(__file__).resolve().parent
@@ -93,6 +99,16 @@ def check_hit(url: str) -> None:
         raise RuntimeError(f"{url} answered {response.status_code}: {response.text}")
 
 
+def baseline_worker(revision: str, folder: Path) -> LocalWorker:
+    """The service as of a git revision, exported into `folder`."""
+    archive = subprocess.run(
+        ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    shutil.copytree(ROOT / "python_modules", folder / "python_modules")
+    return LocalWorker(config=folder / "wrangler.toml", seed_sql=seed_inserts(), log_level="warn")
+
+
 def main() -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -101,6 +117,7 @@ def main() -> int:
     parser.add_argument(
         "--workers", default="service,py-floor,js-hit", help="comma-separated subset to run"
     )
+    parser.add_argument("--baseline", help="also run the service as of this git revision")
     args = parser.parse_args()
     stop_on_signals()
     if shutil.which("wrk") is None:
@@ -118,7 +135,13 @@ def main() -> int:
             log_level="warn",
         ),
     }
+    baseline_folder = None
+    if args.baseline:
+        baseline_folder = Path(tempfile.mkdtemp(prefix="rw-baseline-"))
+        workers["baseline"] = baseline_worker(args.baseline, baseline_folder)
     wanted = args.workers.split(",")
+    if args.baseline and "baseline" not in wanted:
+        wanted.insert(1, "baseline")
     workers = {name: workers[name] for name in wanted}  # run order = the order given
     results: dict[str, list[Result]] = {name: [] for name in workers}
     try:
@@ -139,6 +162,8 @@ def main() -> int:
     finally:
         for worker in workers.values():
             worker.stop()
+        if baseline_folder is not None:
+            shutil.rmtree(baseline_folder, ignore_errors=True)
 
     def median(name: str, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in results[name])
@@ -150,7 +175,7 @@ def main() -> int:
             f"| {name} | {median(name, 'rps'):.0f} | {median(name, 'p50_ms'):.2f} |"
             f" {median(name, 'p99_ms'):.2f} |"
         )
-    for anchor in [name for name in ("py-floor", "js-hit") if name in workers]:
+    for anchor in [name for name in ("baseline", "py-floor", "js-hit") if name in workers]:
         ratios = [s.rps / a.rps for s, a in zip(results["service"], results[anchor], strict=True)]
         p99 = [
             s.p99_ms / a.p99_ms for s, a in zip(results["service"], results[anchor], strict=True)

@@ -12,14 +12,14 @@ CREATE TABLE image_placeholders (
   data_url text NOT NULL
 ) WITHOUT ROWID;
 
--- Background resolutions that failed on every try (the queue's dead letters), kept for a look.
+-- Background resolutions that failed on every try (max_retries + 1 of them: the queue's dead
+-- letters), kept for a look.
 CREATE TABLE image_dead_letters (
   id integer PRIMARY KEY AUTOINCREMENT NOT NULL,
   domain text,                          -- NULL when the message names no valid entity
   entity_type text,
   entity_id text,
   body text NOT NULL,                   -- the message as JSON
-  attempts integer NOT NULL,
   dead_at text NOT NULL
 );
 CREATE INDEX idx_image_dead_letters_entity ON image_dead_letters (domain, entity_type, entity_id);

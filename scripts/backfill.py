@@ -1,7 +1,13 @@
 """Backfill images: ask the image service for every entity of a JSON-lines file.
 
     python scripts/backfill.py entities.jsonl --base-url http://127.0.0.1:8787 --key rw_...
-        [--concurrency 4] [--size medium] [--state backfill.state.jsonl] [--no-retry-failed]
+        [--mode get|queue] [--concurrency 4] [--size medium] [--batch 1000]
+        [--state backfill.state.jsonl] [--no-retry-failed]
+
+Two modes. `get` (the default) sends one GET per entity, so each miss runs the pipeline inline
+(below). `queue` sends the entities in batches of up to 1,000 to the admin route
+POST /v1/admin/images/backfill (an admin key), which queues the ones without a record for the
+service's background consumer and answers at once; see "Queue mode" at the end.
 
 Each input line is one JSON object: "domain", "entity_type", "entity_id" and optionally the
 hints "artist_name", "album_name", "mbid", "tmdb_id", "article_url" (other fields are ignored).
@@ -26,6 +32,19 @@ time), the state file stays intact, the summary is printed. A second Ctrl-C exit
 
 Exit status: 0 when nothing failed, 1 when something failed (or the key was refused), 2 for
 usage errors or when the base URL does not answer like the service, 130 when interrupted.
+
+Queue mode: each call carries up to `--batch` entities (at most 1,000; `--concurrency` calls
+at once) and its answer says, per entity:
+
+    queued              a background resolution is queued (not done yet: a later run sends it
+                        again, and the service then answers recorded, or queues it again)
+    recorded            the entity already has its record (an image, or "no image")
+    invalid             the line is wrong (the server's message is shown)
+
+A 429 pauses and retries the call as in GET mode; 401/403 stop the run; a 5xx or network error
+fails every entity of the call. Recorded and invalid entities are skipped by later runs (as
+are GET mode's resolved and not_found ones). The summary line is
+`queued N, already recorded N, failed N, invalid N, skipped N (already done)`.
 """
 
 from __future__ import annotations
@@ -38,7 +57,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -52,6 +71,10 @@ from tqdm import tqdm
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 64
 DEFAULT_SIZE = "medium"
+GET_MODE = "get"
+QUEUE_MODE = "queue"
+MAX_BATCH = 1_000  # entities per backfill call (the route's limit)
+BACKFILL_PATH = "/v1/admin/images/backfill"
 DEFAULT_TIMEOUT_S = 120.0  # a miss runs the whole pipeline (several upstreams, a claim wait)
 MAX_RATE_LIMIT_RETRIES = 5
 DEFAULT_RETRY_AFTER_S = 1.0  # when a 429 has no usable Retry-After
@@ -66,8 +89,10 @@ RESOLVED = "resolved"
 NOT_FOUND = "not_found"
 FAILED = "failed"
 INVALID = "invalid"
-OUTCOMES = (RESOLVED, NOT_FOUND, FAILED, INVALID)
-DONE_OUTCOMES = frozenset({RESOLVED, NOT_FOUND, INVALID})
+QUEUED = "queued"
+RECORDED = "recorded"
+OUTCOMES = (RESOLVED, NOT_FOUND, FAILED, INVALID, QUEUED, RECORDED)
+DONE_OUTCOMES = frozenset({RESOLVED, NOT_FOUND, INVALID, RECORDED})
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -121,14 +146,17 @@ class Summary:
     failed: int = 0
     invalid: int = 0
     skipped: int = 0
+    queued: int = 0
+    recorded: int = 0
     interrupted: bool = False
     aborted: str | None = None
     not_attempted: int = 0
+    mode: str = GET_MODE
 
     @property
     def handled(self) -> int:
         """Input lines dealt with so far (every outcome, and the skipped ones)."""
-        return self.resolved + self.not_found + self.failed + self.invalid + self.skipped
+        return sum(getattr(self, outcome) for outcome in OUTCOMES) + self.skipped
 
     def add(self, outcome: str) -> None:
         """Count one outcome."""
@@ -136,8 +164,13 @@ class Summary:
 
     def line(self) -> str:
         """The summary line printed at the end."""
+        done = (
+            f"queued {self.queued}, already recorded {self.recorded}"
+            if self.mode == QUEUE_MODE
+            else f"resolved {self.resolved}, not found {self.not_found}"
+        )
         return (
-            f"resolved {self.resolved}, not found {self.not_found}, failed {self.failed}, "
+            f"{done}, failed {self.failed}, "
             f"invalid {self.invalid}, skipped {self.skipped} (already done)"
         )
 
@@ -157,6 +190,8 @@ class Config:
     key: str
     state_path: Path
     size: str = DEFAULT_SIZE
+    mode: str = GET_MODE
+    batch: int = MAX_BATCH
     concurrency: int = DEFAULT_CONCURRENCY
     retry_failed: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
@@ -320,25 +355,38 @@ class Requester:
         while (delay := self._resume_at - loop.time()) > 0:
             await asyncio.sleep(delay)
 
-    async def fetch(self, entity: Entity) -> Result:
-        """Ask the service about one entity and classify the answer."""
-        url = image_url(self._config.base_url, entity, self._config.size)
+    async def _send(self, send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response | Result:
+        """The answer to `send()`, retried past 429s; a FAILED Result when it never came."""
         loop = asyncio.get_running_loop()
         for _ in range(MAX_RATE_LIMIT_RETRIES + 1):
             await self._wait_for_pause()
             try:
-                response = await self._client.get(url)
+                response = await send()
             except httpx.HTTPError as exc:
                 return Result(FAILED, None, f"{type(exc).__name__}: {exc}".rstrip(": "))
-            status = response.status_code
-            if status == 429:
+            if response.status_code == 429:
                 wait = retry_after_seconds(
                     response.headers.get("retry-after"), self._config.max_retry_after_s
                 )
                 self._resume_at = max(self._resume_at, loop.time() + wait)
                 continue
-            return classify(response)
+            return response
         return Result(FAILED, 429, f"still rate limited after {MAX_RATE_LIMIT_RETRIES} retries")
+
+    async def fetch(self, entity: Entity) -> Result:
+        """Ask the service about one entity and classify the answer."""
+        url = image_url(self._config.base_url, entity, self._config.size)
+        answer = await self._send(lambda: self._client.get(url))
+        return answer if isinstance(answer, Result) else classify(answer)
+
+    async def queue(self, entities: list[Entity]) -> list[Result]:
+        """Send entities to the backfill route; each one's outcome, in order."""
+        url = self._config.base_url.rstrip("/") + BACKFILL_PATH
+        body = {"items": [backfill_item(entity) for entity in entities]}
+        answer = await self._send(lambda: self._client.post(url, json=body))
+        if isinstance(answer, Result):
+            return [answer] * len(entities)
+        return classify_backfill(answer, len(entities))
 
 
 def classify(response: httpx.Response) -> Result:
@@ -357,6 +405,43 @@ def classify(response: httpx.Response) -> Result:
     if 400 <= status < 500:
         return Result(INVALID, status, error_message(response))
     return Result(FAILED, status, f"unexpected HTTP {status}")
+
+
+def backfill_item(entity: Entity) -> dict[str, str]:
+    """An entity as the backfill route takes it."""
+    return {
+        "domain": entity.domain,
+        "entity_type": entity.entity_type,
+        "entity_id": entity.entity_id,
+        **entity.hints,
+    }
+
+
+def classify_backfill(response: httpx.Response, count: int) -> list[Result]:
+    """The outcomes of one backfill call of `count` entities; raises BackfillAborted when the
+    key is refused."""
+    status = response.status_code
+    if status in (401, 403):
+        raise BackfillAborted(
+            f"the service refused the key: HTTP {status} {error_message(response)}"
+        )
+    if status != 200:
+        outcome = INVALID if 400 <= status < 500 and status != 408 else FAILED
+        return [Result(outcome, status, error_message(response))] * count
+    try:
+        items = response.json()["items"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return [Result(FAILED, status, f"unexpected answer: {exc}")] * count
+    if not isinstance(items, list) or len(items) != count:
+        return [Result(FAILED, status, f"unexpected answer: not {count} outcomes")] * count
+    return [_backfill_outcome(item, status) for item in items]
+
+
+def _backfill_outcome(item: Any, status: int) -> Result:
+    outcomes = {"queued": QUEUED, "recorded": RECORDED, "invalid": INVALID}
+    if not isinstance(item, dict) or item.get("status") not in outcomes:
+        return Result(FAILED, status, f"unexpected outcome {item!r}")
+    return Result(outcomes[item["status"]], status, str(item.get("error") or ""))
 
 
 async def check_service(client: httpx.AsyncClient, base_url: str) -> str | None:
@@ -422,40 +507,57 @@ async def _entities(
         await asyncio.sleep(0)
 
 
+async def _chunks(
+    config: Config, done: dict[str, str], summary: Summary, bar: tqdm[Any]
+) -> AsyncIterator[list[Entity]]:
+    """The entities to ask about, one per request (GET mode) or `config.batch` per call."""
+    size = config.batch if config.mode == QUEUE_MODE else 1
+    chunk: list[Entity] = []
+    async for entity in _entities(config, done, summary, bar):
+        chunk.append(entity)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 async def run_backfill(config: Config, stop: asyncio.Event | None = None) -> Summary:
     """Run a backfill; returns its summary. Setting `stop` ends it early (as Ctrl-C does)."""
     stop = stop or asyncio.Event()
-    summary = Summary()
+    summary = Summary(mode=config.mode)
     done = load_state(config.state_path)
     total = count_lines(config.input_path)
     state = StateFile(config.state_path)
-    queue: asyncio.Queue[Entity | None] = asyncio.Queue(maxsize=config.concurrency * 2)
+    queue: asyncio.Queue[list[Entity] | None] = asyncio.Queue(maxsize=config.concurrency * 2)
     try:
         async with make_client(config) as client:
             requester = Requester(client, config)
             with progress_bar(config, total) as bar:
 
                 async def produce() -> None:
-                    async for entity in _entities(config, done, summary, bar):
-                        await queue.put(entity)
+                    async for chunk in _chunks(config, done, summary, bar):
+                        await queue.put(chunk)
                     for _ in range(config.concurrency):
                         await queue.put(None)
 
+                async def ask(chunk: list[Entity]) -> list[Result]:
+                    if config.mode == QUEUE_MODE:
+                        return await requester.queue(chunk)
+                    return [await requester.fetch(chunk[0])]
+
                 async def work() -> None:
-                    while (entity := await queue.get()) is not None:
-                        result = await requester.fetch(entity)
-                        state.record(entity, result)  # no await between answer and record
-                        summary.add(result.outcome)
-                        bar.set_postfix_str(
-                            f"ok {summary.resolved}, 404 {summary.not_found}, "
-                            f"failed {summary.failed}",
-                            refresh=False,
-                        )
-                        bar.update(1)
-                        if result.outcome in (FAILED, INVALID):
-                            where = f"line {entity.line} {entity.key}"
-                            status = f"HTTP {result.status}" if result.status else "error"
-                            config.log(f"{where}: {result.outcome} ({status}: {result.detail})")
+                    while (chunk := await queue.get()) is not None:
+                        results = await ask(chunk)
+                        for entity, result in zip(chunk, results, strict=True):
+                            state.record(entity, result)  # no await between answer and record
+                            summary.add(result.outcome)
+                            bar.update(1)
+                            if result.outcome in (FAILED, INVALID):
+                                where = f"line {entity.line} {entity.key}"
+                                status = f"HTTP {result.status}" if result.status else "error"
+                                config.log(f"{where}: {result.outcome} ({status}: {result.detail})")
+                        bar.set_postfix_str(summary.line().split(", invalid")[0], refresh=False)
 
                 await _supervise(
                     [asyncio.create_task(produce())]
@@ -523,7 +625,20 @@ def parse_args(argv: list[str] | None) -> Config:
         default=DEFAULT_CONCURRENCY,
         help=f"requests at once (default {DEFAULT_CONCURRENCY}, at most {MAX_CONCURRENCY})",
     )
+    parser.add_argument(
+        "--mode",
+        choices=(GET_MODE, QUEUE_MODE),
+        default=GET_MODE,
+        help="get: one GET per entity (a miss resolves inline); queue: batches to the admin "
+        "backfill route, resolved in the background (an admin key)",
+    )
     parser.add_argument("--size", default=DEFAULT_SIZE, help="size asked for (any valid size)")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=MAX_BATCH,
+        help=f"queue mode: entities per call (default and most {MAX_BATCH})",
+    )
     parser.add_argument(
         "--state", type=Path, help="state file (default: <input>.state.jsonl next to the input)"
     )
@@ -540,6 +655,8 @@ def parse_args(argv: list[str] | None) -> Config:
         parser.error(f"an API key is needed: --key or ${KEY_ENV}")
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         parser.error(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
+    if not 1 <= args.batch <= MAX_BATCH:
+        parser.error(f"--batch must be between 1 and {MAX_BATCH}")
     if not args.input.is_file():
         parser.error(f"no such file: {args.input}")
     if not args.base_url.startswith(("http://", "https://")):
@@ -551,6 +668,8 @@ def parse_args(argv: list[str] | None) -> Config:
         key=args.key,
         state_path=state,
         size=args.size,
+        mode=args.mode,
+        batch=args.batch,
         concurrency=args.concurrency,
         retry_failed=args.retry_failed,
         timeout_s=args.timeout,

@@ -20,6 +20,8 @@ TEST_CDN = "https://cdn.test"
 TEST_CHANGE_POLL_SECONDS = "1"
 # The session's keys make many misses a minute; the miss limit has its own tests.
 TEST_MISS_LIMIT_PER_MINUTE = "100000"
+# Short, so a test can watch a failing background resolution reach the dead letters.
+TEST_QUEUE_RETRY_DELAY_SECONDS = "1"
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +39,7 @@ def service_env(upstream: FakeUpstream) -> dict[str, str]:
         CDN_BASE_URL=TEST_CDN,
         CHANGE_POLL_SECONDS=TEST_CHANGE_POLL_SECONDS,
         MISS_LIMIT_PER_MINUTE=TEST_MISS_LIMIT_PER_MINUTE,
+        QUEUE_RETRY_DELAY_SECONDS=TEST_QUEUE_RETRY_DELAY_SECONDS,
     )
 
 

@@ -52,6 +52,7 @@ class LocalWorker:
         log_level: str = "log",
         migrate: bool = True,
         through_dev_command: bool = False,
+        registry: Path | None = None,
     ) -> None:
         self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
         self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -71,6 +72,11 @@ class LocalWorker:
         # Start through `scripts/dev.py` (what `make dev` runs: migrations, a local key, then
         # wrangler dev) instead of wrangler directly, so tests exercise the command itself.
         self.through_dev_command = through_dev_command
+        # wrangler's dev registry, where local Workers find each other's service bindings. By
+        # default the user's (shared by every `wrangler dev` on the machine, so a binding to
+        # "rewind-images" could reach another checkout's Worker); give Workers that must reach
+        # each other a private one.
+        self.registry = registry
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LocalWorker:
@@ -100,7 +106,7 @@ class LocalWorker:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, "CI": "1"},
+            env=self._environment(),
         )
         try:
             self._wait_ready()
@@ -108,6 +114,13 @@ class LocalWorker:
             self.stop()
             raise
         return self
+
+    def _environment(self) -> dict[str, str]:
+        env = {**os.environ, "CI": "1"}
+        if self.registry is not None:
+            self.registry.mkdir(parents=True, exist_ok=True)
+            env["WRANGLER_REGISTRY_PATH"] = str(self.registry)
+        return env
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S

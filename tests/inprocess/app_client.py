@@ -138,7 +138,8 @@ class InProcessApp:
             pending += [QueuedMessage(body) for body in self.queue.sent]
             self.queue.sent.clear()
         if dead:
-            self.run(background.bury(self.context(), dead))
+            # The dead-letter queue delivers them as new messages (attempts start again at 1).
+            self.run(background.bury(self.context(), [QueuedMessage(m.body) for m in dead]))
             drained.dead = [m.body for m in dead]
         return drained
 

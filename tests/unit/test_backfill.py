@@ -1,8 +1,12 @@
 """scripts/backfill.py against a small local stand-in of the image service (stdlib http.server).
 
-The server answers by entity id: ok* -> 302, missing* -> 404, boom* -> 500, bad* -> 400,
+The server answers GETs by entity id: ok* -> 302, missing* -> 404, boom* -> 500, bad* -> 400,
 limitedN-* -> N times 429 then 302, limited-forever -> always 429, drop* -> connection closed
 without an answer, slow* -> 302 after a long delay. Other keys than KEY get 401.
+
+POSTs to the backfill route (queue mode) answer per item by entity id: done* -> recorded,
+bad* -> invalid, anything else queued; a call with a boom* item is a 502, one with a limitedN-*
+item N times a 429 (counted per call's first item). Other keys than KEY get 403.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class FakeService:
         self.slow_s = SLOW_DELAY_S
         self.healed = set()
         self.events = []  # (monotonic time, entity id, what)
+        self.posts = []  # (path, JSON body, authorization)
 
     def image_requests(self):
         with self.lock:
@@ -79,6 +84,49 @@ def make_handler(service):
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def do_POST(self):
+            length = int(self.headers.get("content-length") or 0)
+            body = json.loads(self.rfile.read(length) or b"null")
+            url = urlsplit(self.path)
+            items = body.get("items") if isinstance(body, dict) else None
+            with service.lock:
+                service.posts.append((url.path, body, self.headers.get("authorization")))
+            if url.path != "/v1/admin/images/backfill" or not isinstance(items, list):
+                self.answer(404, {"error": "Not found", "status": 404})
+                return
+            if self.headers.get("authorization") != f"Bearer {KEY}":
+                self.answer(403, {"error": "Forbidden", "status": 403})
+                return
+            ids = [item.get("entity_id", "") for item in items]
+            with service.lock:
+                service.tries[ids[0]] += 1
+                tries = service.tries[ids[0]]
+            if any(i.startswith("boom") for i in ids):
+                self.answer(502, {"error": "Bad gateway", "status": 502})
+            elif ids[0].startswith("limited") and tries <= int(ids[0][7]):
+                self.answer(
+                    429, {"error": "Too Many Requests", "status": 429}, {"retry-after": "1"}
+                )
+            else:
+                outcomes = [
+                    {"status": "recorded"}
+                    if i.startswith("done")
+                    else {"status": "invalid", "error": "Invalid domain: x"}
+                    if i.startswith("bad")
+                    else {"status": "queued"}
+                    for i in ids
+                ]
+                counts = Counter(o["status"] for o in outcomes)
+                self.answer(
+                    200,
+                    {
+                        "queued": counts["queued"],
+                        "recorded": counts["recorded"],
+                        "invalid": counts["invalid"],
+                        "items": outcomes,
+                    },
+                )
 
         def do_GET(self):
             url = urlsplit(self.path)
@@ -695,3 +743,88 @@ def test_main_missing_input(service, tmp_path):
     with pytest.raises(SystemExit) as info:
         main([str(tmp_path / "nope.jsonl"), "--base-url", service.base_url, "--key", KEY])
     assert info.value.code == 2
+
+
+# --- queue mode ----------------------------------------------------------------------------------
+
+QUEUE_LINES = [
+    entity_line("new1", artist_name="Radiohead", album_name="OK Computer"),
+    entity_line("done1"),
+    entity_line("bad1"),
+    "{not json",
+    entity_line("new2", domain="watching", entity_type="movies", tmdb_id=603),
+]
+
+
+def test_queue_mode_sends_batches_and_records_each_outcome(service, tmp_path):
+    config, logged = make_config(
+        service, tmp_path, write_input(tmp_path, QUEUE_LINES), mode="queue", batch=2
+    )
+    summary = run(config)
+    assert summary.line() == (
+        "queued 2, already recorded 1, failed 0, invalid 2, skipped 0 (already done)"
+    )
+    assert summary.exit_code() == 0
+    calls = [body["items"] for _, body, _ in service.posts]
+    assert sorted(len(items) for items in calls) == [2, 2]  # the bad JSON line costs nothing
+    sent = sorted((item for items in calls for item in items), key=lambda i: i["entity_id"])
+    assert sent[2] == {
+        "domain": "listening",
+        "entity_type": "albums",
+        "entity_id": "new1",
+        "artist_name": "Radiohead",
+        "album_name": "OK Computer",
+    }
+    assert sent[3]["tmdb_id"] == "603"
+    assert service.image_requests() == []  # no GETs in queue mode
+    outcomes = {e["key"]: (e["outcome"], e["detail"]) for e in state_entries(config.state_path)}
+    assert outcomes == {
+        "listening/albums/new1": ("queued", ""),
+        "listening/albums/done1": ("recorded", ""),
+        "listening/albums/bad1": ("invalid", "Invalid domain: x"),
+        "watching/movies/new2": ("queued", ""),
+    }
+    assert any("bad1: invalid (HTTP 200: Invalid domain: x)" in line for line in logged)
+
+
+def test_queue_mode_again_sends_only_the_queued_entities(service, tmp_path):
+    input_path = write_input(tmp_path, QUEUE_LINES)
+    run(make_config(service, tmp_path, input_path, mode="queue")[0])
+    service.posts.clear()
+    summary = run(make_config(service, tmp_path, input_path, mode="queue")[0])
+    sent = [item["entity_id"] for _, body, _ in service.posts for item in body["items"]]
+    assert sorted(sent) == ["new1", "new2"]  # recorded and invalid ones are done
+    assert (summary.queued, summary.skipped, summary.invalid) == (2, 2, 1)
+
+
+def test_queue_mode_fails_every_entity_of_a_failed_call_and_retries_429s(service, tmp_path):
+    lines = [entity_line("limited1-a"), entity_line("x1"), entity_line("boom1"), entity_line("x2")]
+    config, _ = make_config(service, tmp_path, write_input(tmp_path, lines), mode="queue", batch=2)
+    summary = run(config)
+    assert (summary.queued, summary.failed) == (2, 2)
+    assert summary.exit_code() == 1
+    outcomes = {e["key"]: (e["outcome"], e["status"]) for e in state_entries(config.state_path)}
+    assert outcomes["listening/albums/boom1"] == ("failed", 502)
+    assert outcomes["listening/albums/x2"] == ("failed", 502)
+    assert outcomes["listening/albums/limited1-a"] == ("queued", 200)  # after one 429
+
+
+def test_queue_mode_stops_when_the_key_is_refused(service, tmp_path):
+    config, _ = make_config(
+        service, tmp_path, write_input(tmp_path, QUEUE_LINES), mode="queue", key="rw_live_other"
+    )
+    summary = run(config)
+    assert summary.aborted is not None
+    assert "HTTP 403" in summary.aborted
+    assert summary.exit_code() == 1
+
+
+def test_main_queue_mode(service, tmp_path, capsys):
+    input_path = write_input(tmp_path, QUEUE_LINES)
+    argv = [str(input_path), "--base-url", service.base_url, "--key", KEY, "--no-progress"]
+    assert main([*argv, "--mode", "queue", "--batch", "3"]) == 0
+    assert "queued 2, already recorded 1, failed 0, invalid 2" in capsys.readouterr().out
+    for bad in (["--batch", "0"], ["--batch", "1001"], ["--mode", "post"]):
+        with pytest.raises(SystemExit) as info:
+            main([*argv, "--mode", "queue", *bad])
+        assert info.value.code == 2

@@ -15,10 +15,15 @@ from rewind_devkit.local_worker import LocalWorker
 
 
 @pytest.fixture(scope="session")
-def worker(service_env: dict[str, str]) -> Iterator[LocalWorker]:
+def worker(
+    service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalWorker]:
     """One Worker for the session, with a fresh local D1/R2 state, pointed at the fake, started
-    the way `make dev` starts it (tests/worker/test_commands.py checks what that prints)."""
-    local = LocalWorker(vars=service_env, through_dev_command=True)
+    the way `make dev` starts it (tests/worker/test_commands.py checks what that prints). Its
+    dev registry is the session's own, so the RPC caller test reaches this Worker and no other
+    checkout's."""
+    registry = tmp_path_factory.mktemp("registry")
+    local = LocalWorker(vars=service_env, through_dev_command=True, registry=registry)
     local.start()
     try:
         yield local

@@ -1,5 +1,5 @@
-"""Answering entity items with attachments: the batch (HTTP and RPC) and the JSON form of the
-image route share this.
+"""Answering a batch of entity items with attachments (POST /v1/images/attachments and the
+`attachments` RPC method share this).
 
 Per item, in request order (a repeated item is answered at each position):
 
@@ -24,7 +24,7 @@ from rewind_images.context import Context
 from rewind_images.images import background
 from rewind_images.images.attachments import attachment_texts, batch_head, to_json
 from rewind_images.images.batch_lookup import lookup_many, resolution_due
-from rewind_images.images.entity_items import BadItem, EntityItem, read_item
+from rewind_images.images.entity_items import BadItem, EntityItem, read_items
 
 NONE = "none"
 PENDING = "pending"
@@ -49,31 +49,27 @@ def _plain_answer(reading: EntityItem | BadItem, status: str) -> str:
 
 async def answer_items(ctx: Context, raw_items: Sequence[Any], size: str) -> str:
     """The JSON array answering `raw_items` (each read on its own) in order; misses queued."""
-    readings = [read_item(ctx, raw, size) for raw in raw_items]
+    readings = read_items(ctx, raw_items, size)
     valid = [r for r in readings if isinstance(r, EntityItem)]
     records = await lookup_many(ctx, [r.entity for r in valid])
-    texts = await attachment_texts(
-        ctx,
-        [
-            (r.entity, r.size, rec)
-            for r in valid
-            if (rec := records.get(r.entity)) and rec.has_image
-        ],
-    )
-    await background.enqueue(ctx, [r for r in valid if resolution_due(ctx, records.get(r.entity))])
-    parts = ["["]
+    with_image, due = [], []
+    for item in valid:
+        record = records.get(item.entity)
+        if record is not None and record.has_image:
+            with_image.append((item.entity, item.size, record))
+        elif resolution_due(ctx, record):
+            due.append(item)
+    texts = await attachment_texts(ctx, with_image)
+    await background.enqueue(ctx, due)
+    pending = {r.entity for r in due}
+    parts = []
     for reading in readings:
-        if len(parts) > 1:
-            parts.append(",")
         if isinstance(reading, BadItem):
             parts.append(_plain_answer(reading, INVALID))
             continue
         text = texts.get((reading.entity, reading.size))
         if text is not None:
-            parts += (text.head, text.text, "}")
-        elif resolution_due(ctx, records.get(reading.entity)):
-            parts.append(_plain_answer(reading, PENDING))
+            parts.append(text.head + text.text + "}")
         else:
-            parts.append(_plain_answer(reading, NONE))
-    parts.append("]")
-    return "".join(parts)
+            parts.append(_plain_answer(reading, PENDING if reading.entity in pending else NONE))
+    return "[" + ",".join(parts) + "]"

@@ -29,7 +29,7 @@ from rewind_images.images import dead_letter_store, pipeline, placeholders, reco
 from rewind_images.images.attachments import to_json
 from rewind_images.images.batch_lookup import lookup_many, resolution_due
 from rewind_images.images.dead_letter_store import DeadLetter
-from rewind_images.images.entity_items import EntityItem, read_item
+from rewind_images.images.entity_items import EntityItem, read_items
 from rewind_images.images.image_store import Entity
 from rewind_images.ports import ReceivedMessage
 from rewind_images.timestamps import iso_from_ms
@@ -87,7 +87,7 @@ class Consumed:
 async def consume(ctx: Context, messages: Sequence[ReceivedMessage]) -> Consumed:
     """Resolve the entities of a batch of messages; ack or retry each."""
     done = Consumed()
-    readings = [read_item(ctx, message.body, None) for message in messages]
+    readings = read_items(ctx, [message.body for message in messages], None)
     records = await lookup_many(ctx, [r.entity for r in readings if isinstance(r, EntityItem)])
     for message, reading in zip(messages, readings, strict=True):
         if not isinstance(reading, EntityItem):
@@ -119,11 +119,12 @@ async def consume(ctx: Context, messages: Sequence[ReceivedMessage]) -> Consumed
 async def bury(ctx: Context, messages: Sequence[ReceivedMessage]) -> None:
     """Keep dead-lettered messages in D1, then ack them."""
     letters = []
-    for message in messages:
-        reading = read_item(ctx, message.body, None)
+    for message, reading in zip(
+        messages, read_items(ctx, [m.body for m in messages], None), strict=True
+    ):
         entity = reading.entity if isinstance(reading, EntityItem) else None
-        letters.append(DeadLetter(entity, _json_text(message.body), message.attempts))
-        print(f"dead letter after {message.attempts} tries: {message.body!r}")
+        letters.append(DeadLetter(entity, _json_text(message.body)))
+        print(f"dead letter (every try failed): {message.body!r}")
     await dead_letter_store.record_dead_letters(ctx.db, letters, iso_from_ms(ctx.clock_ms()))
     for message in messages:
         message.ack()

@@ -18,14 +18,14 @@ from rewind_images.images.attachment_schemas import (
     BackfillStatus,
 )
 from rewind_images.images.batch_lookup import resolution_due
-from rewind_images.images.entity_items import EntityItem, read_item
+from rewind_images.images.entity_items import EntityItem, read_items
 from rewind_images.routing import Call
 
 
 async def backfill(call: Call[None, None, BackfillRequest]) -> Response:
     """Queue the entities of a backfill that have no record yet."""
     ctx = call.ctx
-    readings = [read_item(ctx, raw, None) for raw in call.body.items]
+    readings = read_items(ctx, call.body.items, None)
     valid = [r for r in readings if isinstance(r, EntityItem)]
     # Straight from D1, not through the isolate's record cache: a backfill touches many
     # entities once, and the cache is for the ones read again and again.

@@ -10,18 +10,17 @@ from rewind_images.images.image_store import Entity
 from rewind_images.ports import Database, Statement
 
 _INSERT = (
-    "INSERT INTO image_dead_letters (domain, entity_type, entity_id, body, attempts, dead_at)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO image_dead_letters (domain, entity_type, entity_id, body, dead_at)"
+    " VALUES (?, ?, ?, ?, ?)"
 )
 
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """One dead-lettered message: its entity (None when it names none), body and tries."""
+    """One dead-lettered message: its entity (None when it names none) and its body."""
 
     entity: Entity | None
     body_json: str
-    attempts: int
 
 
 async def record_dead_letters(db: Database, letters: Sequence[DeadLetter], dead_at: str) -> None:
@@ -29,7 +28,7 @@ async def record_dead_letters(db: Database, letters: Sequence[DeadLetter], dead_
     statements: list[Statement] = [
         (
             _INSERT,
-            (*(letter.entity or (None, None, None)), letter.body_json, letter.attempts, dead_at),
+            (*(letter.entity or (None, None, None)), letter.body_json, dead_at),
         )
         for letter in letters
     ]

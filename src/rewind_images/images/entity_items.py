@@ -17,6 +17,7 @@ entities again pays a dict lookup per item, not a pydantic validation.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,23 +64,28 @@ class _ItemMemo:
     entries: dict[tuple[Any, ...], Reading] = field(default_factory=dict)
 
 
-def read_item(ctx: Context, raw: Any, size: str | None) -> Reading:
-    """Read one item; `size` is the size that applies when the item names none (None: sizes
+def read_items(ctx: Context, raws: Sequence[Any], size: str | None) -> list[Reading]:
+    """Read items; `size` is the size that applies to an item that names none (None: sizes
     are not read at all, as for backfills and queue messages)."""
-    if not isinstance(raw, dict):
-        return BadItem(NOT_AN_OBJECT_MESSAGE, size=size)
-    values = tuple(map(raw.get, _FIELDS))
-    if not set(map(type, values)) <= _PLAIN:
-        return _read(raw, size)  # numbers and odd values: not memoised (1 == 1.0 == True)
     memo = isolate_object(ctx, "entity_items", _ItemMemo).entries
-    key = (size, *values)
-    reading = memo.get(key)
-    if reading is None:
-        reading = _read(raw, size)
-        if len(memo) >= VALIDATION_MEMO_MAX_ENTRIES:
-            memo.clear()
-        memo[key] = reading
-    return reading
+    readings: list[Reading] = []
+    for raw in raws:
+        if not isinstance(raw, dict):
+            readings.append(BadItem(NOT_AN_OBJECT_MESSAGE, size=size))
+            continue
+        values = tuple(map(raw.get, _FIELDS))
+        if not set(map(type, values)) <= _PLAIN:
+            readings.append(_read(raw, size))  # numbers, odd values: 1 == 1.0 == True as keys
+            continue
+        key = (size, *values)
+        reading = memo.get(key)
+        if reading is None:
+            reading = _read(raw, size)
+            if len(memo) >= VALIDATION_MEMO_MAX_ENTRIES:
+                memo.clear()
+            memo[key] = reading
+        readings.append(reading)
+    return readings
 
 
 def _text(raw: dict[str, Any], name: str) -> str | None:
