@@ -94,13 +94,18 @@ def test_a_chunked_upload_over_the_cap_is_cut_while_streaming(worker: LocalWorke
 
         sender = threading.Thread(target=send, daemon=True)
         sender.start()
-        status_line = sock.recv(4096).split(b"\r\n", 1)[0]
+        try:
+            status_line = sock.recv(4096).split(b"\r\n", 1)[0]
+        except ConnectionResetError:
+            status_line = b""  # the runtime reset the connection as it stopped reading
         at_answer = sent_mb[0]
         answered.set()
         sender.join(ANSWER_TIMEOUT_S)
-    assert status_line.split(b" ")[1] == b"413"
-    # The answer came while most of the body was still unsent: the reader stopped at the cap
+    # The runtime answers 413 and closes; when its close overtakes the answer under load (a
+    # reset discards what the client had not read yet), the connection ends without one. Either
+    # way it came while most of the body was still unsent: the reader stopped at the cap
     # (20 MB; what else was sent sits in socket buffers).
+    assert status_line == b"" or status_line.split(b" ")[1] == b"413", status_line
     assert at_answer < total_mb // 2
 
 
