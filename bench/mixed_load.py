@@ -182,13 +182,17 @@ def _consistency(worker: LocalWorker) -> dict[str, int]:
 
 
 def _failure_lines(workers: list[LocalWorker]) -> list[str]:
-    """The Worker's own log lines about failed dependencies and crashes (with the next line)."""
+    """The Worker's own log lines about failed dependencies and crashes: the request line and
+    the exception messages of its traceback."""
     found: list[str] = []
     for worker in workers:
         lines = worker.log().splitlines()
         for i, line in enumerate(lines):
             if "dependency failed" in line or "unhandled error" in line:
-                found.append(" | ".join(lines[i : i + 12])[-600:])
+                trace = lines[i + 1 : i + 60]
+                end = next((j for j, t in enumerate(trace) if "failed on " in t), len(trace))
+                errors = [t.strip() for t in trace[:end] if "Error" in t or "Exception" in t]
+                found.append(" | ".join([line.strip(), *errors])[-800:])
     return found
 
 
