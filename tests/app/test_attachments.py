@@ -250,6 +250,17 @@ def test_json_form_runs_the_pipeline_on_a_miss_like_the_redirect(
     ) == [(data["placeholder"],)]
 
 
+def test_a_redirect_miss_stores_the_placeholder_before_any_attachment_is_read(
+    app: InProcessApp, client: httpx.Client, key: str
+) -> None:
+    entity = unique("album")
+    url = image_path(entity) + "?artist_name=Daft%20Punk&album_name=Discovery"
+    thumbhash = client.get(url, headers=bearer(key)).headers["x-thumbhash"]
+    assert app.sql("SELECT data_url FROM image_placeholders WHERE thumbhash = ?", (thumbhash,)) == [
+        (placeholder_data_url(thumbhash),)
+    ]
+
+
 def test_json_form_failing_sources_is_the_502_envelope(client: httpx.Client, key: str) -> None:
     url = image_path(unique("fault")) + "?artist_name=Fault%20Injection&album_name=http-500"
     response = client.get(url, headers={**bearer(key), **JSON})
