@@ -203,6 +203,22 @@ def test_unknown_values_are_null_and_there_is_no_placeholder_without_a_hash(
     assert (original.json()["data"]["width"], original.json()["data"]["height"]) == (None, None)
 
 
+def test_vary_keeps_accept_when_cors_adds_origin(service_env: dict[str, str]) -> None:
+    app = InProcessApp({**service_env, "ALLOWED_ORIGINS": "https://site.test"})
+    try:
+        token = add_key(app)
+        entity = unique("album")
+        add_image(app, "listening", "albums", entity)
+        with app.client() as http:
+            origin = {**bearer(token), "Origin": "https://site.test"}
+            redirect = http.get(image_path(entity), headers=origin)
+            attachment = http.get(image_path(entity), headers={**origin, **JSON})
+        assert redirect.headers["vary"] == attachment.headers["vary"] == "Accept, Origin"
+        assert attachment.headers["access-control-allow-origin"] == "https://site.test"
+    finally:
+        app.close()
+
+
 def test_json_form_of_no_image_is_the_404_envelope(
     app: InProcessApp, client: httpx.Client, key: str
 ) -> None:
