@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import statistics
@@ -35,13 +34,13 @@ from pathlib import Path
 import httpx
 
 from bench.hit_path import BENCH_KEY, seed_inserts
+from bench.workerd_cpu import cpu_seconds, worker_pids
 from rewind_devkit.local_worker import LocalWorker
 from rewind_devkit.signals import stop_on_signals
 
 ENTITIES = 100
 WRK_THREADS = 1
 WRK_CONNECTIONS = 8
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TARGET_RATIO = 1 / 25
 
 GET_SCRIPT = """
@@ -69,41 +68,6 @@ class Run:
     seconds: float
     worker_cpu_s: float
     proxy_cpu_s: float
-
-
-def _stat_fields(pid: int) -> list[str]:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return stat[stat.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
-
-
-def workerd_processes(group: int, public_port: int) -> tuple[int, int]:
-    """(the workerd that runs the Worker, the proxy workerd on the public port) in a process
-    group."""
-    worker, proxy = None, None
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if int(_stat_fields(int(entry.name))[2]) != group:
-                continue
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if not command or not command[0].endswith(b"workerd"):
-            continue
-        if f"--socket-addr=entry=127.0.0.1:{public_port}".encode() in command:
-            proxy = int(entry.name)
-        else:
-            worker = int(entry.name)
-    if worker is None or proxy is None:
-        raise RuntimeError(f"workerd processes not found in group {group}")
-    return worker, proxy
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, in seconds."""
-    fields = _stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def run_wrk(url: str, script: Path, seconds: int, pids: tuple[int, int]) -> Run:
@@ -176,8 +140,7 @@ def main() -> int:
     worker = LocalWorker(seed_sql=seed_inserts(), log_level="warn")
     try:
         worker.start()
-        assert worker._process is not None
-        pids = workerd_processes(worker._process.pid, worker.port)
+        pids = worker_pids(worker)
         check(worker.base_url, items)
         for script in scripts.values():
             run_wrk(worker.base_url, script, 3, pids)  # warm-up

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.workerd_cpu import cpu_seconds, worker_pids
 from rewind_devkit.local_worker import ROOT, LocalWorker
 from rewind_devkit.signals import stop_on_signals
 
@@ -44,11 +45,12 @@ WRK_CONNECTIONS = 8
 
 @dataclass
 class Result:
-    """One wrk run."""
+    """One wrk run; `cpu_ms` is the CPU per request of the workerd that runs the Worker."""
 
     rps: float
     p50_ms: float
     p99_ms: float
+    cpu_ms: float = 0.0
 
 
 def seed_inserts() -> str:
@@ -62,8 +64,9 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, seconds: int) -> Result:
-    """One wrk run against `url`."""
+def run_wrk(url: str, seconds: int, worker_pid: int | None = None) -> Result:
+    """One wrk run against `url` (with the CPU `worker_pid` spent per request, when given)."""
+    cpu_before = cpu_seconds(worker_pid) if worker_pid else 0.0
     out = subprocess.run(
         [
             "wrk",
@@ -86,7 +89,9 @@ def run_wrk(url: str, seconds: int) -> Result:
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise RuntimeError(f"{url}: {non2xx.group(1)} error responses\n{out}")
-    return Result(rps, _ms(*p50.groups()), _ms(*p99.groups()))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    cpu_ms = (cpu_seconds(worker_pid) - cpu_before) * 1000 / max(1, requests) if worker_pid else 0.0
+    return Result(rps, _ms(*p50.groups()), _ms(*p99.groups()), cpu_ms)  # type: ignore[union-attr]
 
 
 def check_hit(url: str) -> None:
@@ -148,15 +153,17 @@ def main() -> int:
         for worker in workers.values():
             worker.start()
             check_hit(worker.base_url)
+        pids = {name: worker_pids(worker)[0] for name, worker in workers.items()}
         for worker in workers.values():
             run_wrk(worker.base_url, 3)  # warm-up: isolate caches, JIT, Pyodide
         for round_no in range(1, args.rounds + 1):
             for name, worker in workers.items():
-                result = run_wrk(worker.base_url, args.seconds)
+                result = run_wrk(worker.base_url, args.seconds, pids[name])
                 results[name].append(result)
                 print(
                     f"round {round_no} {name:9s} {result.rps:8.1f} req/s"
-                    f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms",
+                    f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
+                    f"  CPU {result.cpu_ms:5.2f} ms/req",
                     flush=True,
                 )
     finally:
@@ -168,22 +175,27 @@ def main() -> int:
     def median(name: str, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in results[name])
 
-    print("\n| worker | req/s (median) | p50 ms | p99 ms |")
-    print("| --- | --- | --- | --- |")
+    print("\n| worker | req/s (median) | p50 ms | p99 ms | Worker CPU ms/request |")
+    print("| --- | --- | --- | --- | --- |")
     for name in workers:
         print(
             f"| {name} | {median(name, 'rps'):.0f} | {median(name, 'p50_ms'):.2f} |"
-            f" {median(name, 'p99_ms'):.2f} |"
+            f" {median(name, 'p99_ms'):.2f} | {median(name, 'cpu_ms'):.2f} |"
         )
     for anchor in [name for name in ("baseline", "py-floor", "js-hit") if name in workers]:
         ratios = [s.rps / a.rps for s, a in zip(results["service"], results[anchor], strict=True)]
         p99 = [
             s.p99_ms / a.p99_ms for s, a in zip(results["service"], results[anchor], strict=True)
         ]
+        cpu = [
+            s.cpu_ms / a.cpu_ms for s, a in zip(results["service"], results[anchor], strict=True)
+        ]
         print(
             f"service / {anchor}: throughput x{statistics.median(ratios):.2f}"
             f" (rounds: {', '.join(f'{r:.2f}' for r in ratios)}),"
-            f" p99 x{statistics.median(p99):.2f}"
+            f" p99 x{statistics.median(p99):.2f},"
+            f" CPU per request x{statistics.median(cpu):.2f}"
+            f" (rounds: {', '.join(f'{r:.2f}' for r in cpu)})"
         )
     return 0
 

@@ -138,6 +138,11 @@ class LocalWorker:
                 time.sleep(0.2)
         raise RuntimeError(f"wrangler dev not ready after {READY_TIMEOUT_S} s:\n{self.log()}")
 
+    @property
+    def process_group(self) -> int | None:
+        """The process group of wrangler and its workerd processes (None when stopped)."""
+        return None if self._process is None else self._process.pid
+
     def log(self) -> str:
         """The wrangler/workerd output so far."""
         try:

@@ -203,6 +203,22 @@ def test_unknown_values_are_null_and_there_is_no_placeholder_without_a_hash(
     assert (original.json()["data"]["width"], original.json()["data"]["height"]) == (None, None)
 
 
+def test_vary_keeps_accept_when_cors_adds_origin(service_env: dict[str, str]) -> None:
+    app = InProcessApp({**service_env, "ALLOWED_ORIGINS": "https://site.test"})
+    try:
+        token = add_key(app)
+        entity = unique("album")
+        add_image(app, "listening", "albums", entity)
+        with app.client() as http:
+            origin = {**bearer(token), "Origin": "https://site.test"}
+            redirect = http.get(image_path(entity), headers=origin)
+            attachment = http.get(image_path(entity), headers={**origin, **JSON})
+        assert redirect.headers["vary"] == attachment.headers["vary"] == "Accept, Origin"
+        assert attachment.headers["access-control-allow-origin"] == "https://site.test"
+    finally:
+        app.close()
+
+
 def test_json_form_of_no_image_is_the_404_envelope(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
@@ -248,6 +264,17 @@ def test_json_form_runs_the_pipeline_on_a_miss_like_the_redirect(
     assert service.sql(
         "SELECT data_url FROM image_placeholders WHERE thumbhash = ?", (data["thumbhash"],)
     ) == [(data["placeholder"],)]
+
+
+def test_a_redirect_miss_stores_the_placeholder_before_any_attachment_is_read(
+    app: InProcessApp, client: httpx.Client, key: str
+) -> None:
+    entity = unique("album")
+    url = image_path(entity) + "?artist_name=Daft%20Punk&album_name=Discovery"
+    thumbhash = client.get(url, headers=bearer(key)).headers["x-thumbhash"]
+    assert app.sql("SELECT data_url FROM image_placeholders WHERE thumbhash = ?", (thumbhash,)) == [
+        (placeholder_data_url(thumbhash),)
+    ]
 
 
 def test_json_form_failing_sources_is_the_502_envelope(client: httpx.Client, key: str) -> None:

@@ -211,3 +211,59 @@ def test_schemas_are_valid_json_schema_and_examples_fit(doc):
     is_error = validator({"$ref": "#/components/schemas/ErrorResponse"})
     assert is_error.is_valid(envelope)
     assert not is_error.is_valid({"error": "x"})
+
+
+def test_attachment_routes(doc):
+    schemas = doc["components"]["schemas"]
+    batch = doc["paths"]["/v1/images/attachments"]["post"]
+    assert batch["operationId"] == "getImageAttachments"
+    assert batch["security"] == [{"bearerAuth": []}]
+    body = batch["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/AttachmentsRequest"}
+    request = schemas["AttachmentsRequest"]
+    assert request["additionalProperties"] is False
+    assert (
+        request["properties"]["items"]["minItems"],
+        request["properties"]["items"]["maxItems"],
+    ) == (
+        1,
+        100,
+    )
+    # The document shows the strict item, though items are validated one by one.
+    assert request["properties"]["items"]["items"] == {
+        "$ref": "#/components/schemas/AttachmentItem"
+    }
+    assert set(schemas["AttachmentItem"]["required"]) == {"domain", "entity_type", "entity_id"}
+    answer = batch["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/AttachmentsAnswer"}
+    result = schemas["AttachmentResult"]
+    assert set(result["required"]) == {
+        "domain",
+        "entity_type",
+        "entity_id",
+        "size",
+        "status",
+        "image",
+    }
+    assert schemas["AttachmentStatus"]["enum"] == ["ready", "none", "pending", "invalid"]
+    attachment = schemas["Attachment"]
+    assert set(attachment["required"]) == {
+        "cdn_url",
+        "url",
+        "thumbhash",
+        "dominant_color",
+        "accent_color",
+        "width",
+        "height",
+        "aspect_ratio",
+        "placeholder",
+        "source",
+        "image_version",
+    }
+    assert attachment["properties"]["placeholder"]["type"] == ["string", "null"]
+    backfill = doc["paths"]["/v1/admin/images/backfill"]["post"]
+    assert backfill["operationId"] == "backfillImages"
+    assert "403" in backfill["responses"]
+    limits = schemas["BackfillRequest"]["properties"]["items"]
+    assert (limits["minItems"], limits["maxItems"]) == (1, 1000)
+    assert schemas["BackfillResult"]["required"] == ["queued", "recorded", "invalid", "items"]

@@ -4,10 +4,11 @@ consumer in this same Worker runs the pipeline for them.
     enqueue    a message per entity that needs resolving (batch misses, backfills); an
                isolate sends none for an entity it queued within REQUEUE_AFTER_MS
     consume    per message: an entity that already has its record is a no-op (acked); else
-               `pipeline.resolve` under the entity's claim, exactly as a GET miss runs it, then
-               its placeholder is stored. A failure (sources failing: 502, a busy claim: 503, a
-               platform error) is retried after `queue_retry_delay_seconds`; after the queue's
-               max_retries the runtime moves the message to the dead-letter queue.
+               `pipeline.resolve` under the entity's claim, exactly as a GET miss runs it (its
+               write also stores the placeholder, `storage.save`). A failure (sources failing:
+               502, a busy claim: 503, a platform error) is retried after
+               `queue_retry_delay_seconds`; after the queue's max_retries the runtime moves the
+               message to the dead-letter queue.
     bury       the dead-letter queue's consumer: keeps each message in `image_dead_letters`.
 
 A message is an entity item (`entity_items`): domain, entity_type, entity_id and the hints.
@@ -25,7 +26,7 @@ from rewind_images.config import (
     REQUEUE_MEMO_MAX_ENTRIES,
 )
 from rewind_images.context import Context, isolate_object
-from rewind_images.images import dead_letter_store, pipeline, placeholders, record_cache
+from rewind_images.images import dead_letter_store, pipeline, record_cache
 from rewind_images.images.attachments import to_json
 from rewind_images.images.batch_lookup import lookup_many, resolution_due
 from rewind_images.images.dead_letter_store import DeadLetter
@@ -104,7 +105,6 @@ async def consume(ctx: Context, messages: Sequence[ReceivedMessage]) -> Consumed
         try:
             record = await pipeline.resolve(ctx, entity, reading.query, previous=previous)
             record_cache.record_cache(ctx).remember(entity, record)
-            await placeholders.prepare(ctx, record.thumbhash)
         except Exception as exc:  # every failure may pass; the dead letters keep the rest
             print(f"resolving {'/'.join(entity)} failed (try {message.attempts}): {exc!r}")
             message.retry(ctx.settings.queue_retry_delay_seconds)

@@ -16,7 +16,15 @@ from rewind_images.errors import (
     UpstreamError,
 )
 from rewind_images.http import Response, json_response
-from rewind_images.images import claims, image_store, pipeline, record_cache, search, storage
+from rewind_images.images import (
+    claims,
+    image_store,
+    pipeline,
+    placeholders,
+    record_cache,
+    search,
+    storage,
+)
 from rewind_images.images.analysis import analyse
 from rewind_images.images.image_schemas import (
     Alternatives,
@@ -219,9 +227,12 @@ async def _reanalyse_row(ctx: Context, row: image_store.StoredImageRow) -> bool:
         if stored is None:
             raise NotFound(f"object {row.r2_key} is missing")
         analysis = await analyse(ctx, stored.body)
-        return await image_store.update_analysis(
+        updated = await image_store.update_analysis(
             ctx.db, row, analysis.thumbhash, analysis.dominant, analysis.accent
         )
+    if updated:
+        ctx.wait_until(placeholders.prepare(ctx, analysis.thumbhash))  # for the new hash
+    return updated
 
 
 async def reanalyze(call: Call[None, None, ReanalyzeRequest]) -> Response:

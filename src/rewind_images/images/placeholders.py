@@ -1,10 +1,11 @@
 """Placeholders (a ThumbHash as a PNG data URL) for attachments: from the isolate's memo, else
-from D1's `image_placeholders`, else decoded here and stored for every isolate.
+from D1's `image_placeholders`, else made here and stored for every isolate.
 
-Decoding a hash costs tens of milliseconds in the Worker (the reference algorithm in pure
-Python: about 50,000 multiply-adds), so it happens once per hash: in the background when a
-record is written (`prepare`), or by the first reader of a record written some other way (older
-rows, a console). A hash is its own key, so a stored placeholder is never stale.
+Making one costs about 16 ms in the Worker (the reference decode in pure Python, about 50,000
+multiply-adds, then the PNG encode; docs/benchmarks.md), so it happens once per hash: in the
+background when a record is written (`prepare`, from `storage.save` and re-analysis), or by the
+first reader of a record written some other way (older rows, a console). A hash is its own key,
+so a stored placeholder is never stale.
 """
 
 from __future__ import annotations

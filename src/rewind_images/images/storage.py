@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from rewind_images.config import CLAIM_LEASE_MS
 from rewind_images.context import Context
-from rewind_images.images import image_store
+from rewind_images.images import image_store, placeholders
 from rewind_images.images.image_store import Entity, NewImage, WriteResult
 from rewind_images.images.search import Found
 from rewind_images.images.variants import every_object_key, object_key
@@ -86,6 +86,9 @@ async def save(
         await ctx.bucket.delete([new_key])  # another row won; ours must not linger
     if result.written and previous_key and previous_key != stored_key:
         await ctx.bucket.delete([previous_key])  # the old extension's object
+    if result.written and result.record is not None and result.record.thumbhash:
+        # The attachment's placeholder, made in the background now rather than by a reader.
+        ctx.wait_until(placeholders.prepare(ctx, result.record.thumbhash))
     return result
 
 

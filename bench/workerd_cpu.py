@@ -1,0 +1,58 @@
+"""CPU time of the workerd process that runs a LocalWorker's Worker, read from /proc.
+
+`wrangler dev` runs two workerd processes in its process group: a proxy listening on the public
+port (`--socket-addr=entry=127.0.0.1:<port>`) and the one that runs the Worker. Benchmarks read
+utime + stime (/proc/<pid>/stat) of the second before and after a run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rewind_devkit.local_worker import LocalWorker
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str]:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+
+
+def workerd_processes(group: int, public_port: int) -> tuple[int, int]:
+    """(the workerd that runs the Worker, the proxy workerd on the public port) in a process
+    group."""
+    worker, proxy = None, None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int(_stat_fields(int(entry.name))[2]) != group:
+                continue
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if not command or not command[0].endswith(b"workerd"):
+            continue
+        if f"--socket-addr=entry=127.0.0.1:{public_port}".encode() in command:
+            proxy = int(entry.name)
+        else:
+            worker = int(entry.name)
+    if worker is None or proxy is None:
+        raise RuntimeError(f"workerd processes not found in group {group}")
+    return worker, proxy
+
+
+def worker_pids(worker: LocalWorker) -> tuple[int, int]:
+    """(the workerd that runs the Worker, the proxy workerd) of a started LocalWorker."""
+    group = worker.process_group
+    if group is None:
+        raise RuntimeError("the worker is not running")
+    return workerd_processes(group, worker.port)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, in seconds."""
+    fields = _stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
