@@ -12,8 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 from entry_png import png_for
 from workers import Response, WorkerEntrypoint
 
+from rewind_images.config import ANALYSIS_MAX_SIDE
 from rewind_images.images.analysis import analyse_png
-from rewind_images.imaging import decode_png, extract_colors, rgba_to_thumbhash
+from rewind_images.imaging import COLOUR_MAX_SIDE, decode_png, extract_colors, rgba_to_thumbhash
 
 
 class Default(WorkerEntrypoint):
@@ -25,7 +26,7 @@ class Default(WorkerEntrypoint):
         n = int(query.get("n", ["1"])[0])
         step = query.get("step", [""])[0]
         if step:
-            png = png_for(int(query.get("side", ["32"])[0]))
+            png = png_for(int(query.get("side", [str(ANALYSIS_MAX_SIDE)])[0]))
             image = decode_png(png)
             for _ in range(n):
                 if step == "decode":
@@ -35,8 +36,8 @@ class Default(WorkerEntrypoint):
                 else:
                     extract_colors(image.width, image.height, image.rgba)
             return Response(None, status=204)
-        hash_png = png_for(int(query.get("hash", ["32"])[0]))
-        colour_png = png_for(int(query.get("colour", ["64"])[0]))
+        hash_png = png_for(int(query.get("hash", [str(ANALYSIS_MAX_SIDE)])[0]))
+        colour_png = png_for(int(query.get("colour", [str(COLOUR_MAX_SIDE)])[0]))
         for _ in range(n):
             analyse_png(hash_png, colour_png)
         return Response(None, status=204)

@@ -94,8 +94,8 @@ __all__ = [
 
 # Pixels with less alpha than this are ignored (they are mostly background showing through).
 ALPHA_OPAQUE_MIN = 128
-# At most this many pixels are looked at (an even stride over the image): every other one of a
-# 64x64 image, which keeps its detail (each sample is one pixel) at half the cost.
+# At most this many pixels are looked at (an even stride over the image): every other one of
+# the pipeline's 56x56 colour image, which keeps its detail (each sample is one pixel).
 MAX_COLOR_SAMPLES = 2048
 # Grid steps per channel. Cells only group pixels for k-means (the reported colours and the
 # merge and accent tests use exact pixel means), so they can be coarse: a step is 1/6 of the
@@ -107,7 +107,7 @@ LEVELS = 6
 KMEANS_K = 6
 KMEANS_ROUNDS = 4
 # Noise-like images occupy nearly all 216 cells, photos and artwork far fewer (1 to 53 in 64 px
-# reductions of real ones). Beyond this many, the centres are fitted to the heaviest cells only
+# reductions of 23 real ones). Beyond this many, the centres are fitted to the heaviest cells only
 # and the rest join their nearest centre, which bounds the cost without changing real images.
 KMEANS_MAX_CELLS = 64
 # Clusters closer than this (OKLab distance) are the same colour and get merged, so that one
@@ -591,8 +591,8 @@ def _unmix(dominant: _Cluster, clusters: list[_Cluster], total: int, sample: _Sa
     in random proportions: such a cluster is spatially incoherent (a pixel's neighbour is in it
     about as often as chance, its share, predicts) and lies between two distinct colours that
     the image also has. Then its pixels are split between those two by the mixing fraction, and
-    the component that gets more is the dominant. A real colour region (even a gradient or a
-    textured one) is coherent, so it is never replaced.
+    the component that gets more is the dominant. A real colour region, even one between two
+    others like a gradient's middle, is coherent and stays (docs/imaging.md has the measures).
     """
     if dominant.weight > UNMIX_MAX_SHARE * len(sample.cell_ids):
         return dominant  # too little else to tell chance from coherence

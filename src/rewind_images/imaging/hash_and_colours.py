@@ -19,10 +19,12 @@ from rewind_images.imaging.thumbhash import rgba_to_thumbhash, thumbhash_to_base
 
 __all__ = ["COLOUR_MAX_SIDE", "ImageAnalysis", "analyse_images"]
 
-# Long side of the colour image. colors.MAX_COLOR_SAMPLES samples every other pixel of it, so
-# its detail is kept at the colour step's usual cost; decoding it is the price (about 4 ms in
-# the Worker for the benchmark's Paeth-filtered PNG, docs/benchmarks.md).
-COLOUR_MAX_SIDE = 64
+# Long side of the colour image: as large as the CPU budget allows (15 ms per analysis in the
+# Worker). Decoding it is the price, about 1 us per pixel in the Worker for the benchmark's
+# Paeth-filtered PNG: 56 px adds about 3.3 ms, 64 px would add 4.3 ms and leave no margin
+# (docs/benchmarks.md). colors.MAX_COLOR_SAMPLES takes every other pixel of it, which keeps its
+# detail (each sample is one pixel) at about the colour step's old cost.
+COLOUR_MAX_SIDE = 56
 
 
 @dataclass(frozen=True, slots=True)
