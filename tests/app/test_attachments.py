@@ -204,19 +204,19 @@ def test_unknown_values_are_null_and_there_is_no_placeholder_without_a_hash(
 
 
 def test_vary_keeps_accept_when_cors_adds_origin(service_env: dict[str, str]) -> None:
-    app = InProcessApp({**service_env, "ALLOWED_ORIGINS": "https://site.test"})
+    service = InProcessApp({**service_env, "ALLOWED_ORIGINS": "https://site.test"})
     try:
-        token = add_key(app)
+        token = add_key(service)
         entity = unique("album")
-        add_image(app, "listening", "albums", entity)
-        with app.client() as http:
+        add_image(service, "listening", "albums", entity)
+        with service.client() as http:
             origin = {**bearer(token), "Origin": "https://site.test"}
             redirect = http.get(image_path(entity), headers=origin)
             attachment = http.get(image_path(entity), headers={**origin, **JSON})
         assert redirect.headers["vary"] == attachment.headers["vary"] == "Accept, Origin"
         assert attachment.headers["access-control-allow-origin"] == "https://site.test"
     finally:
-        app.close()
+        service.close()
 
 
 def test_json_form_of_no_image_is_the_404_envelope(
@@ -267,14 +267,14 @@ def test_json_form_runs_the_pipeline_on_a_miss_like_the_redirect(
 
 
 def test_a_redirect_miss_stores_the_placeholder_before_any_attachment_is_read(
-    app: InProcessApp, client: httpx.Client, key: str
+    service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
     entity = unique("album")
     url = image_path(entity) + "?artist_name=Daft%20Punk&album_name=Discovery"
     thumbhash = client.get(url, headers=bearer(key)).headers["x-thumbhash"]
-    assert app.sql("SELECT data_url FROM image_placeholders WHERE thumbhash = ?", (thumbhash,)) == [
-        (placeholder_data_url(thumbhash),)
-    ]
+    assert service.sql(
+        "SELECT data_url FROM image_placeholders WHERE thumbhash = ?", (thumbhash,)
+    ) == [(placeholder_data_url(thumbhash),)]
 
 
 def test_json_form_failing_sources_is_the_502_envelope(client: httpx.Client, key: str) -> None:
