@@ -12,7 +12,7 @@ import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio
-from tests.helpers import add_image, bearer, row, unique
+from tests.helpers import ServiceUnderTest, add_image, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
 
 COLOR = re.compile(r"^#[0-9a-f]{6}$")
@@ -153,6 +153,13 @@ def test_upstream_requests_identify_themselves(upstream: FakeUpstream) -> None:
 def test_failing_sources_answer_502_and_record_nothing(
     service: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: str, fault: str
 ) -> None:
+    assert_fault_is_a_502_that_records_nothing(service, upstream, client, key, fault)
+
+
+def assert_fault_is_a_502_that_records_nothing(
+    service: ServiceUnderTest, upstream: FakeUpstream, client: httpx.Client, key: str, fault: str
+) -> None:
+    """An album whose one candidate has `fault` answers 502, stores nothing, caches nothing."""
     entity = unique("fault")
     url = image_url("listening", "albums", entity, artist_name="Fault Injection", album_name=fault)
     response = client.get(url, headers=bearer(key))

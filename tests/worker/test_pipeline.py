@@ -12,11 +12,12 @@ import pytest
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_devkit.local_worker import LocalWorker
 from tests.app.test_pipeline import (  # noqa: F401 - collected here, run against the Worker
+    assert_fault_is_a_502_that_records_nothing,
     image_url,
     test_a_503_is_retried_once_a_500_and_a_timeout_are_not,
     test_miss_stores_analyses_and_redirects_then_hits_without_upstream_calls,
 )
-from tests.helpers import assert_store_consistent, bearer, row, unique
+from tests.helpers import assert_store_consistent, bearer, unique
 
 
 @pytest.mark.parametrize(
@@ -37,17 +38,7 @@ from tests.helpers import assert_store_consistent, bearer, row, unique
 def test_failing_sources_answer_502_and_record_nothing(
     worker: LocalWorker, upstream: FakeUpstream, client: httpx.Client, key: str, fault: str
 ) -> None:
-    entity = unique("fault")
-    url = image_url("listening", "albums", entity, artist_name="Fault Injection", album_name=fault)
-    response = client.get(url, headers=bearer(key))
-    assert response.status_code == 502, response.text
-    assert response.json() == {"error": "Image sources failed; try again later", "status": 502}
-    assert row(worker, "listening", "albums", entity) is None
-    assert not [k for k in worker.r2_objects() if f"/{entity}/" in k]
-    # Nothing was cached: the next request asks the sources again.
-    before = upstream.count("/apple/")
-    assert client.get(url, headers=bearer(key)).status_code == 502
-    assert upstream.count("/apple/") > before
+    assert_fault_is_a_502_that_records_nothing(worker, upstream, client, key, fault)
 
 
 def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
