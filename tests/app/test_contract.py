@@ -40,7 +40,9 @@ CONTRACT_SETTINGS = settings(
 )
 
 
-def _operations(document: dict[str, Any], skip_methods: frozenset[str] = frozenset()) -> list[Any]:
+def operations_of(
+    document: dict[str, Any], skip_methods: frozenset[str] = frozenset()
+) -> list[Any]:
     schema = schemathesis.openapi.from_dict(document)
     operations = [result.ok() for result in schema.get_all_operations()]
     return [op for op in operations if op.method.upper() not in skip_methods]
@@ -106,7 +108,7 @@ def contract_key(service: InProcessApp) -> str:
 def test_published_spec_contract(
     client: httpx.Client, contract_key: str, mode: GenerationMode
 ) -> None:
-    operations = _operations(published_spec())
+    operations = operations_of(published_spec())
     assert [op.label for op in operations] == [
         "GET /v1/images/{domain}/{entity_type}/{entity_id}/{size}"
     ]
@@ -120,7 +122,7 @@ def test_published_spec_contract(
 
 def test_own_openapi_contract(client: httpx.Client, contract_key: str) -> None:
     document = client.get("/v1/openapi.json").json()
-    operations = _operations(document)
+    operations = operations_of(document)
     ids = {op.definition.raw.get("operationId") for op in operations}
     # The attachment routes are driven too (the JSON form through the route's `format` query).
     assert {"getImage", "getImageAttachments", "backfillImages"} <= ids

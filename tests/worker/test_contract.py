@@ -1,4 +1,5 @@
-"""Property-based contract tests (schemathesis) against the running Worker.
+"""Property-based contract tests (schemathesis) against the running Worker, with the settings
+and helpers of the in-process run (tests/app/test_contract.py).
 
 Two documents drive them: the published spec of the endpoint (a copy in tests/contract/) and our
 own /v1/openapi.json. For every operation, schemathesis generates valid requests (and, for the
@@ -14,31 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from rewind_devkit.local_worker import LocalWorker
+from tests.app.test_contract import CONTRACT_SETTINGS, UPSTREAM_STATUSES, operations_of
 from tests.app.test_cors_openapi import published_spec
 from tests.helpers import add_key, bearer
-
-MAX_EXAMPLES = 25
-UPSTREAM_STATUSES = frozenset({502, 503})
-REMOTE_CONTENT_OPERATIONS = frozenset({"overrideImage"})
-CONTRACT_SETTINGS = settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    database=None,
-)
-
-
-def _operations(document: dict[str, Any], skip_methods: frozenset[str] = frozenset()) -> list[Any]:
-    schema = schemathesis.openapi.from_dict(document)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    return [op for op in operations if op.method.upper() not in skip_methods]
 
 
 def _check_all(
@@ -71,7 +55,7 @@ def contract_key(worker: LocalWorker) -> str:
 def test_published_spec_contract(
     worker: LocalWorker, contract_key: str, mode: GenerationMode
 ) -> None:
-    operations = _operations(published_spec())
+    operations = operations_of(published_spec())
     assert [op.label for op in operations] == [
         "GET /v1/images/{domain}/{entity_type}/{entity_id}/{size}"
     ]
