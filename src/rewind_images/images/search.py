@@ -10,16 +10,13 @@ nothing; a source or candidate that fails adds a failure. `Search.found` is None
 candidate was accepted: with failures the caller answers 502, without it records "no image".
 
 A miss's work is bounded: at most `MAX_CANDIDATES_PER_SOURCE` candidates of each source, at
-most `MAX_DOWNLOADS_PER_MISS` downloads in all, and one deadline (`settings.search_deadline_ms`)
-for everything, which also cuts a call in flight; running out of any of them is a failure.
+most `MAX_DOWNLOADS_PER_MISS` downloads in all; the caller bounds the whole search with one
+deadline (`pipeline.bounded_search`), which also cuts a call in flight.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from rewind_images.config import (
     MAX_API_RESPONSE_BYTES,
@@ -39,8 +36,6 @@ from rewind_images.sources import (
     SourceResponseError,
     sources_for,
 )
-
-T = TypeVar("T")
 
 
 class SourceFailed(Exception):
@@ -110,49 +105,29 @@ async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candida
         raise SourceFailed(f"{source.name}: {exc}") from exc
 
 
-class _OutOfTime(Exception):
-    """The miss's deadline passed."""
-
-
-async def _within(ctx: Context, deadline_ms: int, step: Awaitable[T]) -> T:
-    left_s = (deadline_ms - ctx.clock_ms()) / 1000
-    if left_s <= 0:
-        if asyncio.iscoroutine(step):
-            step.close()
-        raise _OutOfTime
-    try:
-        return await asyncio.wait_for(step, left_s)
-    except TimeoutError as exc:
-        raise _OutOfTime from exc
-
-
 async def find(ctx: Context, entity: Entity, query: ImageQuery) -> Search:
     """Ask the sources in order; stop at the first candidate that is accepted, or when the
     miss's bounds are used up."""
     search = Search()
     wanted = source_query(entity, query)
-    deadline = ctx.clock_ms() + ctx.settings.search_deadline_ms
     downloads = 0
-    try:
-        for source in sources_for(entity[0], entity[1]):
-            try:
-                candidates = await _within(ctx, deadline, ask(ctx, source, wanted))
-            except SourceFailed as exc:
-                search.failures.append(str(exc))
-                continue
-            for candidate in candidates[:MAX_CANDIDATES_PER_SOURCE]:
-                if downloads >= MAX_DOWNLOADS_PER_MISS:
-                    search.failures.append(f"stopped after {downloads} downloads")
-                    return search
-                downloads += 1
-                try:
-                    search.found = await _within(ctx, deadline, accept(ctx, candidate))
-                except CandidateRejected as exc:
-                    search.failures.append(f"{candidate.source} {candidate.url}: {exc}")
-                    continue
+    for source in sources_for(entity[0], entity[1]):
+        try:
+            candidates = await ask(ctx, source, wanted)
+        except SourceFailed as exc:
+            search.failures.append(str(exc))
+            continue
+        for candidate in candidates[:MAX_CANDIDATES_PER_SOURCE]:
+            if downloads >= MAX_DOWNLOADS_PER_MISS:
+                search.failures.append(f"stopped after {downloads} downloads")
                 return search
-    except _OutOfTime:
-        search.failures.append(f"the miss deadline ({ctx.settings.search_deadline_ms} ms) passed")
+            downloads += 1
+            try:
+                search.found = await accept(ctx, candidate)
+            except CandidateRejected as exc:
+                search.failures.append(f"{candidate.source} {candidate.url}: {exc}")
+                continue
+            return search
     return search
 
 
