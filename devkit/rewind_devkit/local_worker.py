@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 WRANGLER = ROOT / "scripts" / "wrangler-local"
 READY_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 15.0
+# A port found free can be taken before wrangler binds it (by another process's ephemeral
+# port, e.g. a concurrent workerd's); a chosen port is then replaced this many times.
+START_ATTEMPTS = 3
+PORT_TAKEN = "Address already in use"
 
 
 def free_port() -> int:
@@ -56,13 +60,11 @@ class LocalWorker:
     ) -> None:
         self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
         self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
-        self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._port_chosen_here = port is None
+        self._use_port(port or free_port())
         self.vars = vars or {}
         self.seed_sql = seed_sql
         self.config = config
-        # One log per runtime: two runtimes may share a state dir.
-        self.log_path = self.state_dir / f"wrangler-{self.port}.log"
         self.ready_path = ready_path
         self.python = python
         # "log" keeps the Worker's own output (tracebacks) for failing tests; benchmarks pass
@@ -79,12 +81,34 @@ class LocalWorker:
         self.registry = registry
         self._process: subprocess.Popen[bytes] | None = None
 
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        # One log per runtime: two runtimes may share a state dir.
+        self.log_path = self.state_dir / f"wrangler-{port}.log"
+
     def start(self) -> LocalWorker:
         """Migrate, seed, start, and wait until `ready_path` answers (or the log says why not)."""
         if self.migrate and not self.through_dev_command:
             apply_migrations(self.state_dir, self.config)
         if self.seed_sql:
             execute_sql(self.state_dir, self.seed_sql)
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self._spawn()
+            try:
+                self._wait_ready()
+            except BaseException as exc:  # also a KeyboardInterrupt: leave nothing behind
+                taken = isinstance(exc, RuntimeError) and PORT_TAKEN in self.log()
+                self._end_process()
+                if taken and self._port_chosen_here and attempt < START_ATTEMPTS:
+                    self._use_port(free_port())
+                    continue
+                self.stop()
+                raise
+            return self
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _spawn(self) -> None:
         common = ["--show-interactive-dev-session=false", "--log-level", self.log_level]
         if self.through_dev_command:
             args = [sys.executable, str(ROOT / "scripts" / "dev.py"), "--port", str(self.port)]
@@ -98,22 +122,16 @@ class LocalWorker:
             args += ["--config", str(self.config)]
         for name, value in self.vars.items():
             args += ["--var", f"{name}:{value}"]
-        log = self.log_path.open("wb")
-        self._process = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env=self._environment(),
-        )
-        try:
-            self._wait_ready()
-        except BaseException:  # also a KeyboardInterrupt from a stop signal: leave nothing behind
-            self.stop()
-            raise
-        return self
+        with self.log_path.open("wb") as log:
+            self._process = subprocess.Popen(
+                args,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=self._environment(),
+            )
 
     def _environment(self) -> dict[str, str]:
         env = {**os.environ, "CI": "1"}
@@ -180,6 +198,12 @@ class LocalWorker:
 
     def stop(self) -> None:
         """End wrangler and workerd (the whole process group) and wait for them."""
+        self._end_process()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def _end_process(self) -> None:
         process, self._process = self._process, None
         if process is not None:
             # Stop wrangler first so it can stop and reap workerd (a workerd orphaned by a
@@ -193,9 +217,6 @@ class LocalWorker:
                     process.wait(STOP_TIMEOUT_S)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
 
     def __enter__(self) -> LocalWorker:
         return self.start()

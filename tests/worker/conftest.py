@@ -19,11 +19,23 @@ def worker(
     service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalWorker]:
     """One Worker for the session, with a fresh local D1/R2 state, pointed at the fake, started
-    the way `make dev` starts it (tests/worker/test_commands.py checks what that prints). Its
+    the way `make dev` starts it (tests/worker/test_dev_command.py checks what that prints). Its
     dev registry is the session's own, so the RPC caller test reaches this Worker and no other
     checkout's."""
     registry = tmp_path_factory.mktemp("registry")
     local = LocalWorker(vars=service_env, through_dev_command=True, registry=registry)
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture(scope="session")
+def second_runtime(worker: LocalWorker) -> Iterator[LocalWorker]:
+    """A second workerd on the session Worker's state directory: other isolates in another
+    process, sharing its D1 and R2. Started on first use (tests/worker/test_two_runtimes.py)."""
+    local = LocalWorker(vars=worker.vars, state_dir=worker.state_dir, migrate=False)
     local.start()
     try:
         yield local

@@ -1,6 +1,6 @@
 """The miss pipeline end to end under workerd: fake upstreams -> Worker -> real R2, Images and
-D1 -> 302, then a hit; the faults the runtime itself handles; claims across isolates and
-processes. The in-process layer (tests/app/test_pipeline.py) covers every outcome."""
+D1 -> 302, then a hit; the faults the runtime itself handles; claims across isolates (two processes:
+test_two_runtimes.py). The in-process layer (tests/app/test_pipeline.py) covers every outcome."""
 
 from __future__ import annotations
 
@@ -64,33 +64,6 @@ def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
     ]
     assert upstream.count("/img/apple-discovery") - before == 1
     assert worker.sql("SELECT count(*) FROM image_claims", ()) == [(0,)]
-
-
-def test_concurrent_misses_across_two_runtimes_meet_at_the_d1_claim(
-    worker: LocalWorker, upstream: FakeUpstream, key: str
-) -> None:
-    # A second workerd on the same state dir: separate isolates sharing one D1 and one R2.
-    other = LocalWorker(vars=worker.vars, state_dir=worker.state_dir, migrate=False).start()
-    try:
-        entity = unique("two-runtimes")
-        path = image_url(
-            "listening", "albums", entity, artist_name="Daft Punk", album_name="Discovery"
-        )
-        urls = [(worker if i % 2 else other).base_url + path for i in range(20)]
-        before = upstream.count("/img/apple-discovery")
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            responses = list(
-                pool.map(lambda u: httpx.get(u, headers=bearer(key), timeout=60), urls)
-            )
-    finally:
-        other.stop()
-    assert [r.status_code for r in responses] == [302] * 20, [r.text for r in responses]
-    assert len({r.headers["location"] for r in responses}) == 1
-    assert worker.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(1,)]
-    assert [k for k in worker.r2_objects() if f"/{entity}/" in k] == [
-        f"listening/albums/{entity}/original.png"
-    ]
-    assert upstream.count("/img/apple-discovery") - before == 1
 
 
 def test_r2_and_d1_agree_after_everything_above(worker: LocalWorker) -> None:
