@@ -15,6 +15,7 @@ Worker's tests in one process under pytest 9, so the split is done here.)
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -33,11 +34,15 @@ QUEUES_AND_TWO_RUNTIMES = [
 ]
 DEMO = [f"{WORKER}/test_demo_command.py"]
 ELSEWHERE = [f"--ignore={path}" for path in QUEUES_AND_TWO_RUNTIMES + DEMO]
+APP = "tests/app"
+# The in-process modules that mostly wait (on the fake's slow and timing-out answers).
+APP_WAITING = [f"{APP}/test_pipeline.py", f"{APP}/test_miss_bounds.py"]
 PROCESSES = (
     ("workerd: the session's Worker, for the rest of tests/worker", [WORKER, *ELSEWHERE]),
     ("workerd: another session: queues, RPC and two runtimes", QUEUES_AND_TWO_RUNTIMES),
     ("workerd: make demo and a browser", DEMO),
-    ("CPython: the app in-process", ["tests/app"]),
+    ("CPython: the app in-process, the rest", [APP, *(f"--ignore={p}" for p in APP_WAITING)]),
+    ("CPython: the app in-process, pipeline outcomes and bounds", APP_WAITING),
     ("CPython: units", ["tests/unit"]),
 )
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
@@ -58,10 +63,13 @@ def main() -> int:
         totals = {"passed": 0, "failed": 0, "skipped": 0}
         status = 0
         for name, process, log in running:
-            code = process.wait()
+            # wait4 also gives the CPU the process and its reaped descendants (Workers) used.
+            _, wait_status, usage = os.wait4(process.pid, 0)
+            process.returncode = code = os.waitstatus_to_exitcode(wait_status)
             log.close()
             output = Path(log.name).read_text(errors="replace")
-            print(f"===== {name} =====")
+            cpu = usage.ru_utime + usage.ru_stime
+            print(f"===== {name} ({cpu:.1f} s CPU) =====")
             print(output, end="" if output.endswith("\n") else "\n", flush=True)
             summary = output.rstrip().splitlines()[-1] if output.strip() else ""
             for number, kind in _COUNT.findall(summary):

@@ -154,9 +154,12 @@ def photo_png(key: str, width: int, height: int) -> bytes:
     pool = [int.from_bytes(rng.randbytes(width * 3), "big") & mask for _ in range(23)]
     darkest = rng.randint(10, 60)
     rows = []
+    levels = range(256)
     for y in range(height):
         s = 0.65 * y / max(1, height - 1)
-        table = bytes(min(255, round(v * (1 - s) + darkest * s)) for v in range(256))
+        # The vignette: each level mixed towards `darkest` (a convex mix, so never above 255).
+        keep, toward = 1 - s, darkest * s
+        table = bytes([round(v * keep + toward) for v in levels])
         row = int.from_bytes(base_row.translate(table), "big") ^ pool[(y * 7) % len(pool)]
         rows.append(b"\x00" + row.to_bytes(width * 3, "big"))
     return encode_png(width, height, b"".join(rows), bit_depth=8, colour_type=2)

@@ -30,7 +30,7 @@ def apply_migrations(state_dir: Path, config: Path | None = None) -> None:
         if _unapplied(state_dir):
             _wrangler_apply(state_dir, config)
         return
-    template = _migrated_template(config)
+    template = migrated_template(config)
     shutil.copytree(template / "v3", state_dir / "v3", dirs_exist_ok=True)
 
 
@@ -54,7 +54,7 @@ def _wrangler_apply(state_dir: Path, config: Path | None) -> None:
         raise RuntimeError(f"migrations failed:\n{result.stdout}\n{result.stderr}")
 
 
-def _migrated_template(config: Path | None) -> Path:
+def migrated_template(config: Path | None = None) -> Path:
     """A state directory holding only the migrated database, made by wrangler on first use.
 
     Its name is a digest of what decides its contents (the migrations, the configuration that
@@ -114,3 +114,8 @@ def execute_sql(
             rows = []
         conn.commit()
     return rows
+
+
+if __name__ == "__main__":
+    # setup.sh: make the template for wrangler.toml ahead of the first test or `make dev`.
+    migrated_template()

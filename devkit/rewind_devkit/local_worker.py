@@ -110,6 +110,10 @@ class LocalWorker:
 
     def _spawn(self) -> None:
         common = ["--show-interactive-dev-session=false", "--log-level", self.log_level]
+        # wrangler's devtools inspector otherwise takes the first free port from 9229, which two
+        # starting at once both find free (then one fails: "Address already in use"). Port 0 is
+        # the system's choice.
+        common += ["--inspector-port", "0"]
         if self.through_dev_command:
             args = [sys.executable, str(ROOT / "scripts" / "dev.py"), "--port", str(self.port)]
             args += ["--state", str(self.state_dir), *common]
