@@ -2,7 +2,7 @@
 
 Most of the workerd layer's time is waiting (a Worker booting, a queue's retry delay, a browser),
 so it runs as three processes, each with Workers of its own: a session Worker for most of
-tests/worker, another for the queue, RPC and two-runtime modules, and `make demo` with the
+tests/worker, another for the queue, RPC, admin and two-runtime modules, and `make demo` with the
 browser. They run beside the CPython layers (`tests/app` in-process, `tests/unit`): five
 processes. A module not named here runs in the first process.
 
@@ -27,19 +27,20 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER = "tests/worker"
 # The second process's modules, with a session Worker of their own (and its second runtime,
 # started for the last module).
-QUEUES_AND_TWO_RUNTIMES = [
+SECOND_SESSION = [
     f"{WORKER}/test_attachments.py",
     f"{WORKER}/test_rpc_caller.py",
+    f"{WORKER}/test_admin_images.py",
     f"{WORKER}/test_two_runtimes.py",
 ]
 DEMO = [f"{WORKER}/test_demo_command.py"]
-ELSEWHERE = [f"--ignore={path}" for path in QUEUES_AND_TWO_RUNTIMES + DEMO]
+ELSEWHERE = [f"--ignore={path}" for path in SECOND_SESSION + DEMO]
 APP = "tests/app"
 # The in-process modules that mostly wait (on the fake's slow and timing-out answers).
 APP_WAITING = [f"{APP}/test_pipeline.py", f"{APP}/test_miss_bounds.py"]
 PROCESSES = (
     ("workerd: the session's Worker, for the rest of tests/worker", [WORKER, *ELSEWHERE]),
-    ("workerd: another session: queues, RPC and two runtimes", QUEUES_AND_TWO_RUNTIMES),
+    ("workerd: another session: queues, RPC, admin and two runtimes", SECOND_SESSION),
     ("workerd: make demo and a browser", DEMO),
     ("CPython: the app in-process, the rest", [APP, *(f"--ignore={p}" for p in APP_WAITING)]),
     ("CPython: the app in-process, pipeline outcomes and bounds", APP_WAITING),

@@ -78,14 +78,15 @@ def test_a_chunked_upload_over_the_cap_is_cut_while_streaming(worker: LocalWorke
         f"Host: 127.0.0.1\r\nAuthorization: Bearer {admin}\r\n"
         "Content-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n"
     )
-    total_mb = 100
+    # Far more than the cap: a reader that stopped at the cap leaves most of it unsent.
+    total_mb = 200
     sent_mb = [0]
     answered = threading.Event()
     url = urlsplit(worker.base_url)
     with socket.create_connection((url.hostname, url.port), timeout=ANSWER_TIMEOUT_S) as sock:
         sock.sendall(head.encode())
 
-        def send() -> None:  # 100 MB in 1 MB chunks, stopping once the answer is in
+        def send() -> None:  # 1 MB chunks, stopping once the answer is in
             with contextlib.suppress(OSError):  # the Worker may close the connection
                 while sent_mb[0] < total_mb and not answered.is_set():
                     sock.sendall(_chunk(b"\0" * MB))
@@ -103,7 +104,8 @@ def test_a_chunked_upload_over_the_cap_is_cut_while_streaming(worker: LocalWorke
     # The runtime answers 413 and closes; when its close overtakes the answer under load (a
     # reset discards what the client had not read yet), the connection ends without one. Either
     # way it came while most of the body was still unsent: the reader stopped at the cap
-    # (20 MB; what else was sent sits in socket buffers).
+    # (20 MB). What else was sent sits in socket and runtime buffers, which hold more while the
+    # machine is loaded (53 MB was seen with the whole suite running on two cores).
     assert status_line == b"" or status_line.split(b" ")[1] == b"413", status_line
     assert at_answer < total_mb // 2
 
