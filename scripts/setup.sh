@@ -6,7 +6,7 @@
 #   2. the capnp tool and chromium (apt), the Pyodide dev bundle built from the npm pyodide package
 #   3. the Worker's runtime Python packages vendored into python_modules/ (pure wheels)
 #   4. the host virtualenv .venv/ with the test and lint tools
-#   5. workerd's baseline Python memory snapshot, which local Workers start from
+#   5. the Worker's dedicated Python memory snapshot, which local starts of it load
 #   6. a migrated local D1 state that fresh state directories are copied from
 #   7. bytecode for the project's own modules
 set -euo pipefail
@@ -79,16 +79,13 @@ if ! fresh venv "$want" || [[ ! -x .venv/bin/python ]]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps -e .
   stamp venv "$want"
 fi
-# 5. The baseline Python snapshot (scripts/build_python_snapshot.py): about 2.5 s of CPU less for
-# every local start of the Worker. Made again when the runtime or the vendored packages change.
-want=$(digest scripts/build_python_snapshot.py scripts/workerd scripts/wrangler-local \
-  node_modules/@cloudflare/workerd-linux-64/package.json "$stamps/bundle" "$stamps/python_modules")
-if ! fresh python_snapshot "$want" || [[ ! -f .build/python-snapshot/snapshot.bin ]]; then
-  say "saving the baseline Python snapshot"
-  rm -f .build/python-snapshot/snapshot.bin
+# 5. The Worker's dedicated Python snapshot (scripts/build_python_snapshot.py): about 4 s of CPU
+# less for every local start of the Worker. Saved again whenever the code's digest changes.
+if [[ ! -f ".build/python-snapshot/$(scripts/workerd --code-digest)/snapshot.bin" ]]; then
+  say "saving the Worker's Python snapshot"
   .venv/bin/python scripts/build_python_snapshot.py
-  stamp python_snapshot "$want"
 fi
+
 # 6. The migrated local D1 template (rewind_devkit.local_d1): named by its inputs' digest, so
 # this only checks that it exists unless a migration changed.
 .venv/bin/python -m rewind_devkit.local_d1

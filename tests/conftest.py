@@ -13,8 +13,13 @@ import pytest
 from rewind_devkit.fake_upstream import FakeUpstream, run_fake_upstream
 from tests.helpers import ServiceUnderTest, add_key, bearer
 
-# Short enough that the fake's "timeout" faults (3 s) time out, long enough for slow-but-OK.
-TEST_FETCH_TIMEOUT_MS = "1500"
+# Short enough that the fake's "timeout" faults (TEST_TIMEOUT_FAULT_S) time out, long enough for
+# slow-but-OK answers and for a fake answering on a loaded machine (the whole suite runs at once
+# on two cores: 1.5 s was sometimes too little there).
+TEST_FETCH_TIMEOUT_MS = "2000"
+# How long the fake holds a "timeout" fault: well past the fetch timeout, so a Worker slowed by
+# the load still times out before the answer comes.
+TEST_TIMEOUT_FAULT_S = 3.5
 TEST_CDN = "https://cdn.test"
 # Short, so a test can watch a change written straight into D1 reach the cached hit path.
 TEST_CHANGE_POLL_SECONDS = "1"
@@ -22,12 +27,15 @@ TEST_CHANGE_POLL_SECONDS = "1"
 TEST_MISS_LIMIT_PER_MINUTE = "100000"
 # Short, so a test can watch a failing background resolution reach the dead letters.
 TEST_QUEUE_RETRY_DELAY_SECONDS = "1"
+# Above every image the fake serves (2.3 MB at most) and below its 25 MB oversize bodies: a
+# download cut at the cap then reads 8 MB, not the default 20 MB.
+TEST_MAX_DOWNLOAD_BYTES = str(8 * 1024 * 1024)
 
 
 @pytest.fixture(scope="session")
 def upstream() -> Iterator[FakeUpstream]:
     """The fake upstream server for the session (its faults are chosen per entity)."""
-    with run_fake_upstream(timeout_delay_s=3.0, slow_total_s=0.5) as fake:
+    with run_fake_upstream(timeout_delay_s=TEST_TIMEOUT_FAULT_S, slow_total_s=0.5) as fake:
         yield fake
 
 
@@ -40,6 +48,7 @@ def service_env(upstream: FakeUpstream) -> dict[str, str]:
         CHANGE_POLL_SECONDS=TEST_CHANGE_POLL_SECONDS,
         MISS_LIMIT_PER_MINUTE=TEST_MISS_LIMIT_PER_MINUTE,
         QUEUE_RETRY_DELAY_SECONDS=TEST_QUEUE_RETRY_DELAY_SECONDS,
+        MAX_DOWNLOAD_BYTES=TEST_MAX_DOWNLOAD_BYTES,
     )
 
 

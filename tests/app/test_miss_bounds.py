@@ -12,6 +12,7 @@ import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.config import MAX_CANDIDATES_PER_SOURCE
+from tests.conftest import TEST_FETCH_TIMEOUT_MS
 from tests.helpers import add_key, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
 
@@ -77,8 +78,10 @@ def test_a_page_with_hundreds_of_images_costs_a_bounded_number_of_downloads(
 def test_slow_candidates_stop_at_the_miss_deadline(
     service_env: dict[str, str], upstream: FakeUpstream
 ) -> None:
-    # Each candidate times out after FETCH_TIMEOUT_MS (1.5 s); the deadline cuts the second.
-    service = InProcessApp({**service_env, "MISS_DEADLINE_MS": "2000"})
+    # Each candidate times out after FETCH_TIMEOUT_MS; the deadline, 1.5 times that, cuts the
+    # second.
+    deadline_ms = int(TEST_FETCH_TIMEOUT_MS) * 3 // 2
+    service = InProcessApp({**service_env, "MISS_DEADLINE_MS": str(deadline_ms)})
     try:
         token = add_key(service)
         upstream.reset()

@@ -368,7 +368,7 @@ def test_rate_limit_waits_for_retry_after(service, tmp_path):
 def test_a_429_pauses_every_worker(service, tmp_path):
     lines = [entity_line("limited1-a")] + [entity_line(f"ok{n}") for n in range(8)]
     config, _ = make_config(
-        service, tmp_path, write_input(tmp_path, lines), concurrency=3, max_retry_after_s=0.6
+        service, tmp_path, write_input(tmp_path, lines), concurrency=3, max_retry_after_s=1.0
     )
     service.delay_s = 0.01
     summary = run(config)
@@ -377,9 +377,10 @@ def test_a_429_pauses_every_worker(service, tmp_path):
         events = list(service.events)
     limited_at = next(at for at, _, what in events if what == "429")
     starts = [at - limited_at for at, _, what in events if what == "start"]
-    # requests already under way may arrive just after, but none starts during the pause
-    assert not [s for s in starts if 0.1 < s < 0.5], starts
-    assert max(starts) >= 0.5
+    # Requests already under way may arrive just after (later on a loaded machine: 0.12 s was
+    # seen with the whole suite running), but none starts during the 1 s pause.
+    assert not [s for s in starts if 0.3 < s < 0.9], starts
+    assert max(starts) >= 0.9
 
 
 def test_network_errors_are_failures(service, tmp_path):

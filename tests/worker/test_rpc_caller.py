@@ -5,33 +5,23 @@ directly: no HTTP between them and no key. Its answers must be exactly the HTTP 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from rewind_devkit.local_worker import ROOT, LocalWorker
+from rewind_devkit.local_worker import LocalWorker
 from tests.helpers import add_image, add_key, bearer, unique
 from tests.worker.test_attachments import WIDE_HASH, item, poll
 
-CALLER = ROOT / "examples" / "rpc-caller" / "wrangler.toml"
 CONNECT_DEADLINE_S = 60.0
 
 
-@pytest.fixture(scope="module")
-def caller(worker: LocalWorker) -> Iterator[LocalWorker]:
-    """The JS caller Worker, registered in the session Worker's dev registry."""
-    assert worker.registry is not None
-    local = LocalWorker(
-        config=CALLER, python=False, migrate=False, registry=worker.registry, ready_path="/"
-    )
-    local.start()
-    try:
-        yield local
-    finally:
-        local.stop()
+@pytest.fixture
+def caller(rpc_caller: LocalWorker) -> LocalWorker:
+    """The JS caller Worker (started with the session's Worker: tests/worker/conftest.py)."""
+    return rpc_caller
 
 
 def call(caller: LocalWorker, path: str, body: dict[str, Any]) -> httpx.Response:
