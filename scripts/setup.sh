@@ -9,6 +9,7 @@
 #   5. the Worker's dedicated Python memory snapshot, which local starts of it load
 #   6. a migrated local D1 state that fresh state directories are copied from
 #   7. bytecode for the project's own modules
+#   8. the fake upstream's generated photos, kept on disk for every test process
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -94,4 +95,8 @@ fi
 # runs five pytest processes, which would each compile the same modules otherwise (Python reads
 # bytecode even where PYTHONDONTWRITEBYTECODE keeps it from writing any).
 .venv/bin/python -m compileall -q src devkit tests scripts bench >/dev/null
+
+# 8. The fake upstream's photos (rewind_devkit.fake_upstream.IMAGE_CACHE): made once per version
+# of the fake instead of by each test process, some of them while the machine is loaded.
+.venv/bin/python -c "from rewind_devkit.fake_upstream import warm_image_cache; warm_image_cache()"
 say "ready"

@@ -1,10 +1,13 @@
-"""`make test`'s pytest step: the test layers as five pytest processes at once.
+"""`make test`'s pytest step: the test layers as six pytest processes at once.
 
-Most of the workerd layer's time is waiting (a Worker booting, a queue's retry delay, a browser),
-so it runs as three processes, each with Workers of its own: a session Worker for most of
-tests/worker, another for the queue, RPC, admin and two-runtime modules, and `make demo` with the
-browser. They run beside the CPython layers (`tests/app` in-process, `tests/unit`): five
-processes. A module not named here runs in the first process.
+The machine has two cores and the suite keeps both busy when its parts overlap: much of the
+workerd layer waits (on a queue's retry delay, a browser, the fake's timeouts) while other parts
+compute. So tests/worker runs as three processes, each with Workers of its own: a session Worker
+for most modules; another for the queue, RPC, admin, contract and two-runtime modules (with the
+second runtime and the RPC caller booting in the background); and `make demo` with the browser.
+Beside them run the CPython layers: tests/app in two processes (the modules that mostly wait on
+the fake's slow answers apart) and tests/unit. A module not named here runs in the first
+process of its layer.
 
 Each process's output is printed whole when it ends, in this order, then one closing line for
 all; the exit status is non-zero when any failed. (pytest-xdist's grouping does not keep a
@@ -25,12 +28,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = "tests/worker"
-# The second process's modules, with a session Worker of their own (and its second runtime,
-# started for the last module).
+# The second process's modules, with a session Worker of their own (its second runtime and the
+# RPC caller start in the background: tests/worker/conftest.py).
 SECOND_SESSION = [
     f"{WORKER}/test_attachments.py",
     f"{WORKER}/test_rpc_caller.py",
     f"{WORKER}/test_admin_images.py",
+    f"{WORKER}/test_contract.py",
     f"{WORKER}/test_two_runtimes.py",
 ]
 DEMO = [f"{WORKER}/test_demo_command.py"]
@@ -40,7 +44,7 @@ APP = "tests/app"
 APP_WAITING = [f"{APP}/test_pipeline.py", f"{APP}/test_miss_bounds.py"]
 PROCESSES = (
     ("workerd: the session's Worker, for the rest of tests/worker", [WORKER, *ELSEWHERE]),
-    ("workerd: another session: queues, RPC, admin and two runtimes", SECOND_SESSION),
+    ("workerd: another session: queues, RPC, admin, contract, two runtimes", SECOND_SESSION),
     ("workerd: make demo and a browser", DEMO),
     ("CPython: the app in-process, the rest", [APP, *(f"--ignore={p}" for p in APP_WAITING)]),
     ("CPython: the app in-process, pipeline outcomes and bounds", APP_WAITING),

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import colorsys
+import contextlib
 import functools
 import hashlib
 import json
+import os
 import random
 import re
 import struct
@@ -29,6 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -784,8 +787,38 @@ def run_fake_upstream(**kwargs: Any) -> Iterator[FakeUpstream]:
         fake.stop()
 
 
+# Generated photos are kept on disk by the digest of this file (their generator), so the test
+# processes of a run, and later runs, make each one once: a 1000 px photo costs 0.2 s of CPU, and
+# a test process making one while the machine is loaded can answer slower than a fetch timeout.
+IMAGE_CACHE = Path(__file__).resolve().parents[2] / ".build" / "fake-images"
+
+
 @functools.lru_cache(maxsize=64)
 def _image_bytes(key: str) -> bytes:
+    cached = _image_cache_dir() / key
+    with contextlib.suppress(OSError):
+        return cached.read_bytes()
+    data = _generate_image(key)
+    with contextlib.suppress(OSError):  # a read-only checkout still serves, uncached
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{key}.{os.getpid()}.{threading.get_ident()}.partial")
+        partial.write_bytes(data)
+        partial.replace(cached)  # atomic: a concurrent reader sees all of it or none
+    return data
+
+
+@functools.cache
+def _image_cache_dir() -> Path:
+    return IMAGE_CACHE / hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def warm_image_cache() -> None:
+    """Make (or find) every generated photo in the disk cache (setup.sh runs this)."""
+    for key in IMAGE_SIZES:
+        _image_bytes(key)
+
+
+def _generate_image(key: str) -> bytes:
     if key == "sample-gif":
         return sample_gif()
     if key == "sample-webp":
