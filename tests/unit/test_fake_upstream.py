@@ -9,10 +9,12 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from rewind_devkit import fake_upstream
 from rewind_devkit.fake_upstream import (
     APPLE_MUSIC_TOKEN,
     FakeUpstream,
@@ -369,3 +371,24 @@ def test_request_log_over_python_and_http(fake: FakeUpstream) -> None:
     assert doc["requests"][0]["headers"]["User-Agent"] == "probe/1"
     assert fetch(fake.url("/_reset"), method="POST")[0] == 204
     assert fake.requests == []
+
+
+def test_generated_photos_are_kept_on_disk_and_served_from_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fake_upstream, "IMAGE_CACHE", tmp_path)
+    fake_upstream._image_cache_dir.cache_clear()
+    fake_upstream._image_bytes.cache_clear()
+    try:
+        made = fake_upstream._image_bytes("apple-discovery")
+        kept = list(tmp_path.glob("*/apple-discovery"))
+        assert [path.read_bytes() for path in kept] == [made]
+        assert made == fake_upstream._generate_image("apple-discovery")
+        assert not list(tmp_path.glob("*/*.partial"))
+        # Another process finds it there and does not make it again.
+        kept[0].write_bytes(b"from the disk cache")
+        fake_upstream._image_bytes.cache_clear()
+        assert fake_upstream._image_bytes("apple-discovery") == b"from the disk cache"
+    finally:
+        fake_upstream._image_cache_dir.cache_clear()
+        fake_upstream._image_bytes.cache_clear()
