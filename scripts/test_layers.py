@@ -3,10 +3,10 @@
 The machine has two cores and the suite keeps both busy when its parts overlap: much of the
 workerd layer waits (on a queue's retry delay, a browser, the fake's timeouts) while other parts
 compute. So tests/worker runs as three processes, each with Workers of its own: a session Worker
-for most modules; another for the queue, RPC, admin, contract and two-runtime modules (with the
-second runtime and the RPC caller booting in the background); and `make demo` with the browser.
-Beside them run the CPython layers: tests/app in two processes (the modules that mostly wait on
-the fake's slow answers and the contract module apart) and tests/unit. A module not named here
+for most modules; another for the queue, RPC, contract and two-runtime modules (with the second
+runtime and the RPC caller booting in the background); and `make demo` with the browser. Beside
+them run the CPython layers: tests/app in two processes (the pipeline module, which mostly waits
+on the fake's slow answers, and the contract module apart) and tests/unit. A module not named here
 runs in the first process of its layer.
 
 Each process's output is printed whole when it ends, in this order, then one closing line for
@@ -33,22 +33,21 @@ WORKER = "tests/worker"
 SECOND_SESSION = [
     f"{WORKER}/test_attachments.py",
     f"{WORKER}/test_rpc_caller.py",
-    f"{WORKER}/test_admin_images.py",
     f"{WORKER}/test_contract.py",
     f"{WORKER}/test_two_runtimes.py",
 ]
 DEMO = [f"{WORKER}/test_demo_command.py"]
 ELSEWHERE = [f"--ignore={path}" for path in SECOND_SESSION + DEMO]
 APP = "tests/app"
-# In-process modules that mostly wait (on the fake's slow and timing-out answers), with the
+# The pipeline module, which mostly waits (on the fake's slow and timing-out answers), with the
 # contract module, which computes: about as long together as the rest of tests/app.
-APP_SECOND = [f"{APP}/test_pipeline.py", f"{APP}/test_miss_bounds.py", f"{APP}/test_contract.py"]
+APP_SECOND = [f"{APP}/test_pipeline.py", f"{APP}/test_contract.py"]
 PROCESSES = (
     ("workerd: the session's Worker, for the rest of tests/worker", [WORKER, *ELSEWHERE]),
-    ("workerd: another session: queues, RPC, admin, contract, two runtimes", SECOND_SESSION),
+    ("workerd: another session: queues, RPC, contract, two runtimes", SECOND_SESSION),
     ("workerd: make demo and a browser", DEMO),
     ("CPython: the app in-process, the rest", [APP, *(f"--ignore={p}" for p in APP_SECOND)]),
-    ("CPython: the app in-process: pipeline, bounds, contract", APP_SECOND),
+    ("CPython: the app in-process: pipeline and contract", APP_SECOND),
     ("CPython: units", ["tests/unit"]),
 )
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
