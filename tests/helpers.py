@@ -91,6 +91,21 @@ def add_image(
     )
 
 
+def add_expired_no_image(
+    worker: ServiceUnderTest, entity_id: str, domain: str = "listening", entity_type: str = "albums"
+) -> None:
+    """Insert a "no image" row checked long past the negative TTL: the next lookup asks again."""
+    add_image(
+        worker,
+        domain,
+        entity_type,
+        entity_id,
+        r2_key="",
+        source="none",
+        checked_at="2020-01-01T00:00:00.000Z",
+    )
+
+
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}

@@ -19,7 +19,7 @@ from rewind_images.images import placeholders
 from rewind_images.imaging.placeholder import DATA_URL_PREFIX, placeholder_data_url
 from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio, thumbhash_to_rgba
 from tests.app.test_images_hit import SIZES, VALID_SIZES
-from tests.helpers import add_image, add_key, bearer, unique
+from tests.helpers import add_expired_no_image, add_image, add_key, bearer, unique
 from tests.inprocess.app_client import InProcessApp
 
 CDN = "https://cdn.test"
@@ -524,15 +524,7 @@ def test_an_expired_no_image_record_is_pending_again(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
     entity = unique("stale")
-    add_image(
-        service,
-        "listening",
-        "albums",
-        entity,
-        r2_key="",
-        source="none",
-        checked_at="2020-01-01T00:00:00.000Z",
-    )
+    add_expired_no_image(service, entity)
     assert batch(client, key, [item(entity)]).json()["data"][0]["status"] == "pending"
     assert service.queue.sent == [item(entity)]
 

@@ -15,7 +15,7 @@ from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.images import background
 from rewind_images.imaging.placeholder import placeholder_data_url
 from tests.app.test_attachments import NOW, answer, batch, item
-from tests.helpers import add_image, add_key, bearer, row, unique
+from tests.helpers import add_expired_no_image, add_image, add_key, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp, consumer_config
 from tests.inprocess.doubles import QueuedMessage
 
@@ -137,15 +137,7 @@ def test_an_expired_no_image_record_is_resolved_again_by_the_consumer(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
     entity = unique("expired")
-    add_image(
-        service,
-        "listening",
-        "albums",
-        entity,
-        r2_key="",
-        source="none",
-        checked_at="2020-01-01T00:00:00.000Z",
-    )
+    add_expired_no_image(service, entity)
     assert batch(client, key, [item(entity, **DISCOVERY)]).json()["data"][0]["status"] == "pending"
     service.drain_queue()
     stored = row(service, "listening", "albums", entity)
@@ -171,15 +163,7 @@ def test_backfill_queues_what_has_no_record_and_counts_the_rest(
     recorded, nothing, stale, new = (unique(n) for n in ("rec", "none", "stale", "new"))
     add_image(service, "listening", "albums", recorded)
     add_image(service, "listening", "albums", nothing, r2_key="", source="none", checked_at=NOW)
-    add_image(
-        service,
-        "listening",
-        "albums",
-        stale,
-        r2_key="",
-        source="none",
-        checked_at="2020-01-01T00:00:00.000Z",
-    )
+    add_expired_no_image(service, stale)
     response = backfill(
         client,
         admin,

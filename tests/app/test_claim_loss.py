@@ -12,7 +12,7 @@ import pytest
 
 from rewind_images.config import CLAIM_LEASE_MS, CLAIM_STORE_RESERVE_MS, Settings
 from rewind_images.images import claims, search
-from tests.helpers import ManualClock, add_image, add_key, bearer, row, unique
+from tests.helpers import ManualClock, add_expired_no_image, add_key, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}  # a PNG from Apple
@@ -148,15 +148,7 @@ def test_a_request_waiting_on_a_claim_whose_row_vanished_runs_the_pipeline(
 ) -> None:
     entity = unique("vanished")
     # A "no image" row past its TTL, and another writer (an admin delete) holding the claim.
-    add_image(
-        service,
-        "listening",
-        "albums",
-        entity,
-        r2_key="",
-        source="none",
-        checked_at="2020-01-01T00:00:00.000Z",
-    )
+    add_expired_no_image(service, entity)
     service.sql(
         "INSERT INTO image_claims (domain, entity_type, entity_id, token, expires_at)"
         " VALUES ('listening', 'albums', ?, 'admin-delete', ?)",

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
-from tests.helpers import ManualClock, add_image, add_key, bearer, row, unique
+from tests.helpers import ManualClock, add_expired_no_image, add_key, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
@@ -132,15 +132,7 @@ def test_past_the_ttl_a_request_without_hints_searches_with_the_stored_ones(
     service: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: dict[str, str]
 ) -> None:
     entity = unique("storedhints")
-    add_image(
-        service,
-        "listening",
-        "albums",
-        entity,
-        r2_key="",
-        source="none",
-        checked_at="2020-01-01T00:00:00.000Z",
-    )
+    add_expired_no_image(service, entity)
     service.sql(
         "UPDATE images SET search_hints = ? WHERE entity_id = ?",
         (json.dumps(DISCOVERY, sort_keys=True), entity),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
-from tests.helpers import ManualClock, add_image, add_key, bearer, unique
+from tests.helpers import ManualClock, add_expired_no_image, add_image, add_key, bearer, unique
 from tests.inprocess.app_client import InProcessApp
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
@@ -64,15 +64,7 @@ def test_a_no_image_record_asked_again_counts_as_a_miss(
 ) -> None:
     key = bearer(add_key(service, rate_limit_rpm=1000))
     entity = unique("neg")
-    add_image(
-        service,
-        "listening",
-        "albums",
-        entity,
-        r2_key="",
-        source="none",
-        checked_at="2020-01-01T00:00:00.000Z",
-    )
+    add_expired_no_image(service, entity)
     with service.client() as client:
         for _ in range(LIMIT):
             client.get(_miss(unique("m")), params=DISCOVERY, headers=key)

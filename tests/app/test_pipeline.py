@@ -12,7 +12,7 @@ import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio
-from tests.helpers import ServiceUnderTest, add_image, bearer, row, unique
+from tests.helpers import ServiceUnderTest, add_expired_no_image, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
 
 COLOR = re.compile(r"^#[0-9a-f]{6}$")
@@ -257,15 +257,7 @@ def test_an_expired_negative_result_asks_the_sources_again(
     service: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: str
 ) -> None:
     entity = unique("retry")
-    add_image(
-        service,
-        "listening",
-        "albums",
-        entity,
-        r2_key="",
-        source="none",
-        checked_at="2020-01-01T00:00:00.000Z",
-    )
+    add_expired_no_image(service, entity)
     url = image_url("listening", "albums", entity, artist_name="Daft Punk", album_name="Discovery")
     before = upstream.count("/apple/")
     response = client.get(url, headers=bearer(key))
