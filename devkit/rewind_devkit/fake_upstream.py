@@ -18,6 +18,8 @@ import colorsys
 import contextlib
 import functools
 import hashlib
+import importlib.metadata
+import io
 import json
 import os
 import random
@@ -104,7 +106,7 @@ def image_fault_tmdb_id(fault: str) -> str:
 
 
 # =================================================================================================
-# Image encoders (stdlib only)
+# Image encoders (stdlib; JPEG through Pillow, which the dev environment has)
 # =================================================================================================
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -142,6 +144,26 @@ def _palette_from_key(key: str) -> tuple[tuple[int, int, int], tuple[int, int, i
 
 def photo_png(key: str, width: int, height: int) -> bytes:
     """A photo-like RGB PNG: diagonal two-colour gradient, vignette and grain, unique per key."""
+    rows = b"".join(b"\x00" + row for row in _photo_rows(key, width, height))
+    return encode_png(width, height, rows, bit_depth=8, colour_type=2)
+
+
+def photo_jpeg(key: str, width: int, height: int) -> bytes:
+    """The same photo as a baseline JPEG at quality 90, as image CDNs serve photos: a tenth or
+    less of the PNG's bytes (the grain is what a JPEG smooths)."""
+    from PIL import Image  # imported here: only image requests need it
+
+    pixels = b"".join(_photo_rows(key, width, height))
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), pixels).save(out, "JPEG", quality=JPEG_QUALITY)
+    return out.getvalue()
+
+
+JPEG_QUALITY = 90
+
+
+def _photo_rows(key: str, width: int, height: int) -> list[bytes]:
+    """The photo's RGB rows, top to bottom."""
     first, second = _palette_from_key(key)
     seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
     rng = random.Random(seed)
@@ -164,8 +186,8 @@ def photo_png(key: str, width: int, height: int) -> bytes:
         keep, toward = 1 - s, darkest * s
         table = bytes([round(v * keep + toward) for v in levels])
         row = int.from_bytes(base_row.translate(table), "big") ^ pool[(y * 7) % len(pool)]
-        rows.append(b"\x00" + row.to_bytes(width * 3, "big"))
-    return encode_png(width, height, b"".join(rows), bit_depth=8, colour_type=2)
+        rows.append(row.to_bytes(width * 3, "big"))
+    return rows
 
 
 def bilevel_png(width: int, height: int) -> bytes:
@@ -787,21 +809,31 @@ def run_fake_upstream(**kwargs: Any) -> Iterator[FakeUpstream]:
         fake.stop()
 
 
-# Generated photos are kept on disk by the digest of this file (their generator), so the test
-# processes of a run, and later runs, make each one once: a 1000 px photo costs 0.2 s of CPU, and
-# a test process making one while the machine is loaded can answer slower than a fetch timeout.
+# Generated photos are kept on disk by the digest of their generator (this file and Pillow's
+# version), so the test processes of a run, and later runs, make each one once: a 1000 px photo
+# costs 0.2 s of CPU, and a test process making one while the machine is loaded can answer slower
+# than a fetch timeout.
 IMAGE_CACHE = Path(__file__).resolve().parents[2] / ".build" / "fake-images"
+PHOTO_FORMATS = ("png", "jpeg")
+_JPEG_NAMES = (".jpg", ".jpeg")
 
 
-@functools.lru_cache(maxsize=64)
-def _image_bytes(key: str) -> bytes:
-    cached = _image_cache_dir() / key
+def photo_format(file_name: str) -> str:
+    """The format a photo is served in: JPEG under a .jpg or .jpeg name (Apple Music, Deezer,
+    iTunes, TMDB, Fanart.tv and the Cover Art Archive name theirs so, and serve JPEGs), PNG
+    under any other."""
+    return "jpeg" if file_name.lower().endswith(_JPEG_NAMES) else "png"
+
+
+@functools.lru_cache(maxsize=128)
+def _image_bytes(key: str, file_format: str = "png") -> bytes:
+    cached = _image_cache_dir() / f"{key}.{file_format}"
     with contextlib.suppress(OSError):
         return cached.read_bytes()
-    data = _generate_image(key)
+    data = _generate_image(key, file_format)
     with contextlib.suppress(OSError):  # a read-only checkout still serves, uncached
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f"{key}.{os.getpid()}.{threading.get_ident()}.partial")
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.{threading.get_ident()}.partial")
         partial.write_bytes(data)
         partial.replace(cached)  # atomic: a concurrent reader sees all of it or none
     return data
@@ -809,22 +841,25 @@ def _image_bytes(key: str) -> bytes:
 
 @functools.cache
 def _image_cache_dir() -> Path:
-    return IMAGE_CACHE / hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    generator = Path(__file__).read_bytes() + importlib.metadata.version("pillow").encode()
+    return IMAGE_CACHE / hashlib.sha256(generator).hexdigest()[:16]
 
 
 def warm_image_cache() -> None:
     """Make (or find) every generated photo in the disk cache (setup.sh runs this)."""
     for key in IMAGE_SIZES:
-        _image_bytes(key)
+        for file_format in PHOTO_FORMATS:
+            _image_bytes(key, file_format)
 
 
-def _generate_image(key: str) -> bytes:
+def _generate_image(key: str, file_format: str) -> bytes:
     if key == "sample-gif":
         return sample_gif()
     if key == "sample-webp":
         return webp_magic()
     width, height = IMAGE_SIZES[key]
-    return photo_png(key, width, height)
+    make = photo_jpeg if file_format == "jpeg" else photo_png
+    return make(key, width, height)
 
 
 @functools.lru_cache(maxsize=4)
@@ -1158,7 +1193,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) != 4 or parts[0] != "images" or parts[1] not in ("cover", "artist"):
             self._send(404, b"not found", "text/plain")
             return
-        self._serve_image(parts[2] or "deezer-placeholder")
+        self._serve_image(parts[2] or "deezer-placeholder", parts[3])
 
     # --- iTunes ---------------------------------------------------------------------------------
     def _itunes(self, rest: str, params: dict[str, str]) -> None:
@@ -1293,7 +1328,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not match or match.group(1) not in _TMDB_SIZES:
             self._send(404, b"not found", "text/plain")
             return
-        self._serve_image(match.group(2))
+        self._serve_image(match.group(2), rest)
 
     # --- Fanart.tv ------------------------------------------------------------------------------
     def _fanart(self, rest: str, params: dict[str, str]) -> None:
@@ -1434,7 +1469,7 @@ class _Handler(BaseHTTPRequestHandler):
             ):
                 self._send(404, b"not found", "text/html")
                 return
-            self._serve_image(found.key)
+            self._serve_image(found.key, rest)
             return
         self._send(404, b"not found", "text/html")
 
@@ -1530,17 +1565,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- images ---------------------------------------------------------------------------------
     def _img(self, rest: str, params: dict[str, str]) -> None:
-        self._serve_image(rest.split("/", 1)[0])
+        self._serve_image(rest.split("/", 1)[0], rest)
 
-    def _serve_image(self, key: str) -> None:
+    def _serve_image(self, key: str, file_name: str) -> None:
+        """The photo `key` in the format `file_name` names (`photo_format`), or its fault."""
         if key.startswith("fault-"):
             self._image_fault(key[len("fault-") :])
             return
         if key not in IMAGE_SIZES and key not in _IMAGE_TYPES:
             self._send(404, b"not found", "text/plain")
             return
-        content_type = _IMAGE_TYPES.get(key, "image/png")
-        self._send(200, _image_bytes(key), content_type, {"Cache-Control": "max-age=31536000"})
+        file_format = photo_format(file_name)
+        content_type = _IMAGE_TYPES.get(key, f"image/{file_format}")
+        body = _image_bytes(key, file_format)
+        self._send(200, body, content_type, {"Cache-Control": "max-age=31536000"})
 
     def _image_fault(self, fault: str) -> None:
         base = self.fake.base_url

@@ -71,7 +71,7 @@ def test_override_by_url_bumps_the_version_in_the_next_redirect(
 ) -> None:
     entity = unique("ovr")
     first = resolve(client, reader, entity, **DISCOVERY)
-    assert first.headers["location"].endswith(f"/{entity}/original.png?v=1")
+    assert first.headers["location"].endswith(f"/{entity}/original.jpg?v=1")  # Apple's JPEG
 
     url = upstream.url("/img/article-hero/cover.png")
     put = client.put(
@@ -90,6 +90,7 @@ def test_override_by_url_bumps_the_version_in_the_next_redirect(
     assert stored is not None
     assert stored["source"] == "manual"
     assert service.r2_objects()[stored["r2_key"]]["custom_metadata"]["x-source"] == "manual"
+    assert [k for k in service.r2_objects() if f"/{entity}/" in k] == [stored["r2_key"]]
 
 
 def test_override_by_upload_replaces_the_old_extension(
@@ -217,10 +218,10 @@ def test_revert_goes_back_to_the_sources_with_a_new_version(
     info = reverted.json()
     assert (info["source"], info["is_override"], info["image_version"]) == ("apple_music", False, 3)
     assert [k for k in service.r2_objects() if f"/{entity}/" in k] == [
-        f"listening/albums/{entity}/original.png"
+        f"listening/albums/{entity}/original.jpg"
     ]
     after = resolve(client, reader, entity)
-    assert after.headers["location"].endswith(f"/{entity}/original.png?v=3")
+    assert after.headers["location"].endswith(f"/{entity}/original.jpg?v=3")
 
 
 def test_revert_without_any_source_leaves_a_no_image_row(
@@ -267,7 +268,7 @@ def test_delete_removes_row_and_object_and_the_next_get_starts_afresh(
     deleted = client.delete(f"/v1/admin/images/listening/albums/{entity}", headers=admin)
     assert deleted.json() == {
         "deleted": True,
-        "removed_objects": [f"listening/albums/{entity}/original.png"],
+        "removed_objects": [f"listening/albums/{entity}/original.jpg"],
     }
     assert row(service, "listening", "albums", entity) is None
     assert not [k for k in service.r2_objects() if f"/{entity}/" in k]

@@ -89,8 +89,8 @@ def test_a_run_that_lost_its_claim_after_its_put_removes_its_own_object(
     stored = row(service, "listening", "albums", entity)
     assert stored is not None
     assert stored["r2_key"] == f"listening/albums/{entity}/original.gif"
-    # The loser's PNG was put after the winner's row, and removed again.
-    assert puts == [f"listening/albums/{entity}/original.png", stored["r2_key"]]
+    # The loser's JPEG (Apple Music's) was put after the winner's row, and removed again.
+    assert puts == [f"listening/albums/{entity}/original.jpg", stored["r2_key"]]
     assert _objects(service, entity) == [stored["r2_key"]]
 
 
@@ -120,7 +120,7 @@ def test_the_claim_is_renewed_before_the_put_so_a_long_search_keeps_it(
     assert response.status_code == 302
     # At the put the claim runs a full lease from then, not from when it was taken.
     assert leases == [(clock.now, clock.now + CLAIM_LEASE_MS)]
-    assert _objects(service, entity) == [f"listening/albums/{entity}/original.png"]
+    assert _objects(service, entity) == [f"listening/albums/{entity}/original.jpg"]
 
 
 def test_the_miss_deadline_stays_under_the_lease() -> None:
@@ -168,4 +168,4 @@ def test_a_request_waiting_on_a_claim_whose_row_vanished_runs_the_pipeline(
     stored = row(service, "listening", "albums", entity)
     assert stored is not None
     assert stored["source"] == "apple_music"
-    assert _objects(service, entity) == [f"listening/albums/{entity}/original.png"]
+    assert _objects(service, entity) == [f"listening/albums/{entity}/original.jpg"]

@@ -27,7 +27,8 @@ def image_url(
 
 
 ROUTES = [
-    # (domain, type, hints, source, image key the fake serves, width, height)
+    # (domain, type, hints, source, image key the fake serves, width, height, stored format: the
+    # fake serves a JPEG under a .jpg name, as those CDNs do, and a PNG under the pages' .png)
     (
         "listening",
         "albums",
@@ -36,11 +37,12 @@ ROUTES = [
         "apple-discovery",
         600,
         600,
+        "jpg",
     ),
-    ("listening", "artists", {"artist_name": "Air"}, "deezer", "deezer-air", 500, 500),
-    ("watching", "movies", {"tmdb_id": "603"}, "tmdb", "tmdb-matrix", 500, 750),
-    ("watching", "movies", {"tmdb_id": "27205"}, "fanart", "fanart-inception-en", 700, 1000),
-    ("watching", "shows", {"tmdb_id": "1399"}, "tmdb", "tmdb-game-of-thrones", 500, 750),
+    ("listening", "artists", {"artist_name": "Air"}, "deezer", "deezer-air", 500, 500, "jpg"),
+    ("watching", "movies", {"tmdb_id": "603"}, "tmdb", "tmdb-matrix", 500, 750, "jpg"),
+    ("watching", "movies", {"tmdb_id": "27205"}, "fanart", "fanart-inception-en", 700, 1000, "jpg"),
+    ("watching", "shows", {"tmdb_id": "1399"}, "tmdb", "tmdb-game-of-thrones", 500, 750, "jpg"),
     (
         "collecting",
         "releases",
@@ -49,6 +51,7 @@ ROUTES = [
         "1001-1200.jpg",
         600,
         600,
+        "jpg",
     ),
     (
         "reading",
@@ -58,12 +61,13 @@ ROUTES = [
         "article-hero",
         1200,
         630,
+        "png",
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("domain", "entity_type", "hints", "source", "image", "width", "height"),
+    ("domain", "entity_type", "hints", "source", "image", "width", "height", "extension"),
     ROUTES,
     ids=[f"{r[0]}-{r[1]}-{r[3]}" for r in ROUTES],
 )
@@ -79,13 +83,14 @@ def test_miss_stores_analyses_and_redirects_then_hits_without_upstream_calls(
     image: str,
     width: int,
     height: int,
+    extension: str,
 ) -> None:
     hints = {k: v.format(base=upstream.base_url) for k, v in hints.items()}
     entity = unique(entity_type)
     url = image_url(domain, entity_type, entity, "poster", **hints)
     miss = client.get(url, headers=bearer(key))
     assert miss.status_code == 302, miss.text
-    object_key = f"{domain}/{entity_type}/{entity}/original.png"  # the fake serves PNGs
+    object_key = f"{domain}/{entity_type}/{entity}/original.{extension}"
     assert miss.headers["location"] == (
         "https://cdn.test/cdn-cgi/image/width=342,height=513,fit=cover,format=auto,quality=85/"
         f"{object_key}?v=1"
@@ -107,7 +112,7 @@ def test_miss_stores_analyses_and_redirects_then_hits_without_upstream_calls(
     assert stored["thumbhash"] == miss.headers["x-thumbhash"]
     obj = service.r2_objects()[object_key]
     assert obj["http_metadata"] == {
-        "contentType": "image/png",
+        "contentType": {"jpg": "image/jpeg", "png": "image/png"}[extension],
         "cacheControl": "public, max-age=31536000, immutable",
     }
     assert obj["custom_metadata"] == {
@@ -290,7 +295,7 @@ def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
     assert len({r.headers["x-thumbhash"] for r in responses}) == 1
     assert service.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(1,)]
     assert [k for k in service.r2_objects() if f"/{entity}/" in k] == [
-        f"listening/albums/{entity}/original.png"
+        f"listening/albums/{entity}/original.jpg"  # Apple Music's JPEG
     ]
     assert upstream.count("/img/apple-discovery") - before == 1
     assert service.sql("SELECT count(*) FROM image_claims", ()) == [(0,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import struct
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image, ImageChops, ImageStat
 
 from rewind_devkit import fake_upstream
 from rewind_devkit.fake_upstream import (
@@ -276,13 +278,39 @@ def test_api_faults_by_id(fake: FakeUpstream) -> None:
 
 
 def test_png_images_are_real(fake: FakeUpstream) -> None:
-    status, headers, body = fetch(fake.url("/tmdb/img/w780/tmdb-matrix.jpg"))
+    status, headers, body = fetch(fake.url("/tmdb/img/w780/tmdb-matrix.png"))
     assert (status, headers["Content-Type"]) == (200, "image/png")
     width, height, depth, colour, raw = png_info(body)
     assert (width, height, depth, colour) == (500, 750, 8, 2)
     assert raw == height * (1 + width * 3)
-    other = fetch(fake.url("/img/apple-discovery/600x600bb.jpg"))[2]
+    other = fetch(fake.url("/img/apple-discovery/600x600bb.png"))[2]
     assert other != body
+
+
+@pytest.mark.parametrize(
+    ("path", "size"),
+    [
+        ("/tmdb/img/w780/tmdb-matrix.jpg", (500, 750)),
+        ("/img/apple-discovery/600x600bb.jpg", (600, 600)),
+        ("/deezer-img/images/cover/deezer-discovery/1000x1000-000000-80-0-0.jpg", (600, 600)),
+        ("/img/fanart-daft-punk/fanart.JPEG", (1000, 1000)),
+    ],
+)
+def test_a_jpg_name_is_a_real_jpeg_of_the_same_photo(
+    fake: FakeUpstream, path: str, size: tuple[int, int]
+) -> None:
+    status, headers, body = fetch(fake.url(path))
+    assert (status, headers["Content-Type"]) == (200, "image/jpeg")
+    photo = Image.open(io.BytesIO(body))
+    assert (photo.format, photo.mode, photo.size) == ("JPEG", "RGB", size)
+    png_body = fetch(fake.url(path.rsplit(".", 1)[0] + ".png"))[2]
+    png = Image.open(io.BytesIO(png_body))
+    assert png.format == "PNG"
+    # The same picture: a JPEG at quality 90 stays within a few levels of it on average, in a
+    # fraction of the bytes (as a CDN's JPEG of a photo is).
+    diff = ImageChops.difference(photo, png.convert("RGB"))
+    assert max(ImageStat.Stat(diff).mean) < 4
+    assert len(body) * 5 < len(png_body)
 
 
 def test_gif_and_webp_samples(fake: FakeUpstream) -> None:
@@ -380,15 +408,17 @@ def test_generated_photos_are_kept_on_disk_and_served_from_there(
     fake_upstream._image_cache_dir.cache_clear()
     fake_upstream._image_bytes.cache_clear()
     try:
-        made = fake_upstream._image_bytes("apple-discovery")
-        kept = list(tmp_path.glob("*/apple-discovery"))
+        made = fake_upstream._image_bytes("apple-discovery", "jpeg")
+        kept = list(tmp_path.glob("*/apple-discovery.jpeg"))
         assert [path.read_bytes() for path in kept] == [made]
-        assert made == fake_upstream._generate_image("apple-discovery")
+        assert made == fake_upstream._generate_image("apple-discovery", "jpeg")
         assert not list(tmp_path.glob("*/*.partial"))
         # Another process finds it there and does not make it again.
         kept[0].write_bytes(b"from the disk cache")
         fake_upstream._image_bytes.cache_clear()
-        assert fake_upstream._image_bytes("apple-discovery") == b"from the disk cache"
+        assert fake_upstream._image_bytes("apple-discovery", "jpeg") == b"from the disk cache"
+        # The PNG of the same photo is kept apart.
+        assert fake_upstream._image_bytes("apple-discovery", "png")[:4] == b"\x89PNG"
     finally:
         fake_upstream._image_cache_dir.cache_clear()
         fake_upstream._image_bytes.cache_clear()

@@ -60,7 +60,7 @@ def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
     assert len({r.headers["x-thumbhash"] for r in responses}) == 1
     assert worker.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(1,)]
     assert [k for k in worker.r2_objects() if f"/{entity}/" in k] == [
-        f"listening/albums/{entity}/original.png"
+        f"listening/albums/{entity}/original.jpg"  # Apple Music's JPEG
     ]
     assert upstream.count("/img/apple-discovery") - before == 1
     assert worker.sql("SELECT count(*) FROM image_claims", ()) == [(0,)]

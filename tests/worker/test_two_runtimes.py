@@ -36,7 +36,7 @@ def test_concurrent_misses_across_two_runtimes_meet_at_the_d1_claim(
     assert len({r.headers["location"] for r in responses}) == 1
     assert first.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(1,)]
     assert [k for k in first.r2_objects() if f"/{entity}/" in k] == [
-        f"listening/albums/{entity}/original.png"
+        f"listening/albums/{entity}/original.jpg"  # Apple Music's JPEG
     ]
     assert upstream.count("/img/apple-discovery") - before == 1
 
