@@ -13,6 +13,7 @@ import time
 
 import httpx
 
+from bench.workerd_cpu import cpu_seconds, worker_pids, wrangler_pid
 from rewind_devkit.fake_upstream import run_fake_upstream
 from rewind_devkit.local_keys import add_key, new_key
 from rewind_devkit.local_worker import LocalWorker
@@ -39,6 +40,10 @@ def main() -> int:
         try:
             key = add_key(worker.state_dir, new_key("read", name="bench", rate_limit_rpm=1_000_000))
             timings: dict[str, list[float]] = {"miss": [], "hit": []}
+            # CPU per request of the Worker's workerd processes and of wrangler's Node (the
+            # local Images binding), read from /proc around each kind's requests.
+            processes = (*worker_pids(worker), wrangler_pid(worker))
+            cpu_ms: dict[str, tuple[float, float]] = {}
             with httpx.Client(base_url=worker.base_url, timeout=60) as client:
                 client.get(
                     "/v1/images/listening/albums/warm-up/medium",
@@ -46,6 +51,7 @@ def main() -> int:
                     headers={"authorization": f"Bearer {key}"},
                 )
                 for kind in ("miss", "hit"):
+                    before = [cpu_seconds(pid) for pid in processes]
                     for i in range(args.misses):
                         start = time.perf_counter()
                         response = client.get(
@@ -56,15 +62,19 @@ def main() -> int:
                         timings[kind].append((time.perf_counter() - start) * 1000)
                         if response.status_code != 302:
                             raise RuntimeError(f"{kind} {i}: {response.status_code}")
+                    used = [cpu_seconds(pid) - b for pid, b in zip(processes, before, strict=True)]
+                    per_request = [1000 * seconds / args.misses for seconds in used]
+                    cpu_ms[kind] = (per_request[0] + per_request[1], per_request[2])
         finally:
             worker.stop()
-    print(f"{args.misses} sequential requests each (Apple Music search + 600x600 PNG download)")
-    print("| request | p50 ms | p99 ms | mean ms |")
-    print("| --- | --- | --- | --- |")
+    print(f"{args.misses} sequential requests each (Apple Music search + 600x600 JPEG download)")
+    print("| request | p50 ms | p99 ms | mean ms | workerd CPU ms | wrangler CPU ms |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for kind, values in timings.items():
+        workerd_ms, wrangler_ms = cpu_ms[kind]
         print(
             f"| {kind} | {statistics.median(values):.1f} | {_percentile(values, 99):.1f} |"
-            f" {statistics.fmean(values):.1f} |"
+            f" {statistics.fmean(values):.1f} | {workerd_ms:.1f} | {wrangler_ms:.1f} |"
         )
     ratio = statistics.median(timings["miss"]) / statistics.median(timings["hit"])
     print(f"miss / hit (p50): x{ratio:.0f}")

@@ -56,3 +56,26 @@ def cpu_seconds(pid: int) -> float:
     """utime + stime of a process, in seconds."""
     fields = _stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def wrangler_pid(worker: LocalWorker) -> int:
+    """The Node process of a started LocalWorker's `wrangler dev`, which also runs the local
+    Images binding (sharp)."""
+    group = worker.process_group
+    if group is None:
+        raise RuntimeError("the worker is not running")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int(_stat_fields(int(entry.name))[2]) != group:
+                continue
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        # (`node_modules/.bin/wrangler` is a launcher; the CLI itself runs in a child Node.)
+        if command[0].endswith(b"node") and any(
+            arg.endswith(b"wrangler-dist/cli.js") for arg in command
+        ):
+            return int(entry.name)
+    raise RuntimeError(f"wrangler's node process not found in group {group}")

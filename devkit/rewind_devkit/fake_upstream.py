@@ -148,6 +148,9 @@ def photo_png(key: str, width: int, height: int) -> bytes:
     return encode_png(width, height, rows, bit_depth=8, colour_type=2)
 
 
+JPEG_QUALITY = 90  # the fake's photos as JPEG: 40 KB for a 600 px album, as those CDNs serve
+
+
 def photo_jpeg(key: str, width: int, height: int) -> bytes:
     """The same photo as a baseline JPEG at quality 90, as image CDNs serve photos: a tenth or
     less of the PNG's bytes (the grain is what a JPEG smooths)."""
@@ -157,9 +160,6 @@ def photo_jpeg(key: str, width: int, height: int) -> bytes:
     out = io.BytesIO()
     Image.frombytes("RGB", (width, height), pixels).save(out, "JPEG", quality=JPEG_QUALITY)
     return out.getvalue()
-
-
-JPEG_QUALITY = 90
 
 
 def _photo_rows(key: str, width: int, height: int) -> list[bytes]:
