@@ -24,6 +24,7 @@ import json
 import os
 import random
 import re
+import shutil
 import struct
 import threading
 import time
@@ -162,7 +163,8 @@ def photo_jpeg(key: str, width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def _photo_rows(key: str, width: int, height: int) -> list[bytes]:
+@functools.lru_cache(maxsize=2)  # both formats of one photo are usually made one after the other
+def _photo_rows(key: str, width: int, height: int) -> tuple[bytes, ...]:
     """The photo's RGB rows, top to bottom."""
     first, second = _palette_from_key(key)
     seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
@@ -187,7 +189,7 @@ def _photo_rows(key: str, width: int, height: int) -> list[bytes]:
         table = bytes([round(v * keep + toward) for v in levels])
         row = int.from_bytes(base_row.translate(table), "big") ^ pool[(y * 7) % len(pool)]
         rows.append(row.to_bytes(width * 3, "big"))
-    return rows
+    return tuple(rows)
 
 
 def bilevel_png(width: int, height: int) -> bytes:
@@ -846,10 +848,15 @@ def _image_cache_dir() -> Path:
 
 
 def warm_image_cache() -> None:
-    """Make (or find) every generated photo in the disk cache (setup.sh runs this)."""
+    """Make (or find) every generated photo in the disk cache, and remove the photos of earlier
+    generators (setup.sh runs this)."""
     for key in IMAGE_SIZES:
         for file_format in PHOTO_FORMATS:
             _image_bytes(key, file_format)
+    current = _image_cache_dir()
+    for stale in IMAGE_CACHE.glob("*"):
+        if stale != current and stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _generate_image(key: str, file_format: str) -> bytes:

@@ -419,6 +419,16 @@ def test_generated_photos_are_kept_on_disk_and_served_from_there(
         assert fake_upstream._image_bytes("apple-discovery", "jpeg") == b"from the disk cache"
         # The PNG of the same photo is kept apart.
         assert fake_upstream._image_bytes("apple-discovery", "png")[:4] == b"\x89PNG"
+        # Setup's warm-up makes every format of every photo and drops earlier generators' photos.
+        stale = tmp_path / "0123456789abcdef"
+        stale.mkdir()
+        (stale / "apple-discovery.png").write_bytes(b"old")
+        monkeypatch.setattr(fake_upstream, "IMAGE_SIZES", {"apple-discovery": (600, 600)})
+        fake_upstream.warm_image_cache()
+        assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("*/*")) == [
+            f"{kept[0].parent.name}/apple-discovery.jpeg",
+            f"{kept[0].parent.name}/apple-discovery.png",
+        ]
     finally:
         fake_upstream._image_cache_dir.cache_clear()
         fake_upstream._image_bytes.cache_clear()
