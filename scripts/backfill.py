@@ -52,11 +52,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import json
 import os
 import signal
-import ssl
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -69,6 +67,8 @@ from urllib.parse import quote, urlencode
 
 import httpx
 from tqdm import tqdm
+
+from rewind_devkit.tls import shared_tls_context
 
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 64
@@ -477,17 +477,10 @@ def progress_bar(config: Config, total: int) -> Iterator[tqdm[Any]]:
         bar.close()
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # Loading the CA bundle costs ~40 ms; a process that runs several backfills (the tests)
-    # would load it for each.
-    return httpx.create_ssl_context()
-
-
 def make_client(config: Config) -> httpx.AsyncClient:
     """The HTTP client of a run: the key, no redirects, one connection per worker."""
     return httpx.AsyncClient(
-        verify=_tls_context(),
+        verify=shared_tls_context(),
         headers={"authorization": f"Bearer {config.key}", "user-agent": USER_AGENT},
         follow_redirects=False,
         timeout=httpx.Timeout(config.timeout_s),

@@ -20,6 +20,7 @@ from rewind_devkit.fake_upstream import run_fake_upstream
 from rewind_devkit.local_keys import add_key, new_key
 from rewind_devkit.local_worker import ROOT, LocalWorker
 from rewind_devkit.signals import stop_on_signals
+from rewind_devkit.tls import shared_tls_context
 
 EXAMPLES = [
     ("listening/albums/discovery", {"artist_name": "Daft Punk", "album_name": "Discovery"}),
@@ -142,7 +143,9 @@ def main() -> int:
             worker.start()
             token = add_key(worker.state_dir, new_key("read", name="demo"))
             print(f"service on {worker.base_url}, read key: {token}\n")
-            with httpx.Client(base_url=worker.base_url, timeout=60) as client:
+            with httpx.Client(
+                base_url=worker.base_url, timeout=60, verify=shared_tls_context()
+            ) as client:
                 for path, params in EXAMPLES:
                     print("miss (sources -> R2 -> Images -> ThumbHash/colours -> D1):")
                     show(client, token, path, params)

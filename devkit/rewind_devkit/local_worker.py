@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from rewind_devkit.local_d1 import apply_migrations, execute_sql
+from rewind_devkit.tls import shared_tls_context
 
 ROOT = Path(__file__).resolve().parents[2]
 WRANGLER = ROOT / "scripts" / "wrangler-local"
@@ -146,7 +147,7 @@ class LocalWorker:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
-        with httpx.Client(timeout=10) as client:
+        with httpx.Client(timeout=10, verify=shared_tls_context()) as client:
             while time.monotonic() < deadline:
                 if self._process is not None and self._process.poll() is not None:
                     raise RuntimeError(f"wrangler dev exited early:\n{self.log()}")

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
+from rewind_devkit.tls import shared_tls_context
 from tests.helpers import add_image, row, unique
 from tests.inprocess.app_client import InProcessApp
 
@@ -102,7 +103,7 @@ def test_override_by_upload_replaces_the_old_extension(
 ) -> None:
     entity = unique("upl")
     assert resolve(client, reader, entity, **DISCOVERY).status_code == 302
-    gif = httpx.get(upstream.url("/img/sample-gif/x.gif")).content
+    gif = httpx.get(upstream.url("/img/sample-gif/x.gif"), verify=shared_tls_context()).content
     assert gif.startswith(b"GIF8")
     put = client.put(
         f"/v1/admin/images/listening/albums/{entity}",
@@ -210,7 +211,14 @@ def test_revert_goes_back_to_the_sources_with_a_new_version(
     resolve(client, reader, entity, **DISCOVERY)
     client.put(
         f"/v1/admin/images/listening/albums/{entity}",
-        files={"image": ("c.gif", httpx.get(upstream.url("/img/sample-gif/x.gif")).content)},
+        files={
+            "image": (
+                "c.gif",
+                httpx.get(
+                    upstream.url("/img/sample-gif/x.gif"), verify=shared_tls_context()
+                ).content,
+            )
+        },
         headers=admin,
     )
     reverted = client.delete(f"/v1/admin/images/listening/albums/{entity}/override", headers=admin)

@@ -13,11 +13,9 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import sqlite3
-import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 import httpx
 from PIL import Image, ImageOps
 
+from rewind_devkit.tls import shared_tls_context
 from rewind_images.config import D1_MAX_BOUND_PARAMETERS
 from rewind_images.errors import DependencyError
 from rewind_images.ports import (
@@ -269,12 +268,6 @@ class _HttpxResponse:
         await self._response.aclose()
 
 
-@functools.cache
-def _shared_tls() -> ssl.SSLContext:
-    # Loading the CA bundle costs ~40 ms, and every isolate makes its own client.
-    return httpx.create_ssl_context()
-
-
 class HttpxTransport:
     """The guard's `Transport` over an httpx AsyncClient (made on first use, in the app's loop).
 
@@ -295,7 +288,7 @@ class HttpxTransport:
 
     async def send(self, url: str, headers: dict[str, str], timeout_ms: int) -> Any:
         if self._client is None:
-            self._client = httpx.AsyncClient(follow_redirects=False, verify=_shared_tls())
+            self._client = httpx.AsyncClient(follow_redirects=False, verify=shared_tls_context())
         target = httpx.URL(url)
         if target.host in self.aliases:
             headers = {**headers, "host": target.host}

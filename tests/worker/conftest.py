@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from rewind_devkit.local_worker import ROOT, LocalWorker
+from rewind_devkit.tls import shared_tls_context
 
 # Workers some modules need beside the session's: each starts in the background as soon as the
 # session's Worker is up, when a collected test asks for it, so its boot overlaps the tests
@@ -101,5 +102,7 @@ def service(worker: LocalWorker) -> LocalWorker:
 @pytest.fixture
 def client(worker: LocalWorker) -> Iterator[httpx.Client]:
     """An HTTP client for the session's Worker that does not follow redirects."""
-    with httpx.Client(base_url=worker.base_url, timeout=60, follow_redirects=False) as http:
+    with httpx.Client(
+        base_url=worker.base_url, timeout=60, follow_redirects=False, verify=shared_tls_context()
+    ) as http:
         yield http

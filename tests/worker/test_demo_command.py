@@ -26,6 +26,7 @@ from PIL import Image
 from playwright.async_api import Route, async_playwright
 
 from rewind_devkit.local_worker import ROOT, free_port
+from rewind_devkit.tls import shared_tls_context
 
 DEMO_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 30
@@ -161,7 +162,7 @@ def test_make_demo_shows_misses_then_hits_and_its_locations_serve_the_variants(
     ]
     assert len(locations) == 6
     for location in locations:
-        variant = httpx.get(location, timeout=60)
+        variant = httpx.get(location, timeout=60, verify=shared_tls_context())
         assert variant.status_code == 200, (location, variant.text)
         assert Image.open(io.BytesIO(variant.content)).size == (300, 300)
 

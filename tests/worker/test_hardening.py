@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from rewind_devkit.local_worker import LocalWorker
+from rewind_devkit.tls import shared_tls_context
 from tests.helpers import add_key, bearer, unique
 
 MB = 1024 * 1024
@@ -115,7 +116,7 @@ def test_deep_json_is_a_400_and_the_isolate_lives_on(worker: LocalWorker) -> Non
     # Measured without the bound: 5,000 nested arrays aborted the process ("Python worker fatal
     # error: RangeError: Maximum call stack size exceeded"); the client saw a 500.
     deep = b"[" * 5_000 + b"]" * 5_000
-    with httpx.Client(base_url=worker.base_url, timeout=60) as client:
+    with httpx.Client(base_url=worker.base_url, timeout=60, verify=shared_tls_context()) as client:
         response = client.post("/v1/admin/keys", headers=admin, content=deep)
         assert response.status_code == 400
         assert response.json() == {"error": "Body is nested too deeply", "status": 400}

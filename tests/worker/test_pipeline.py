@@ -11,6 +11,7 @@ import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_devkit.local_worker import LocalWorker
+from rewind_devkit.tls import shared_tls_context
 from tests.app.test_pipeline import (  # noqa: F401 - collected here, run against the Worker
     assert_fault_is_a_502_that_records_nothing,
     image_url,
@@ -51,7 +52,7 @@ def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
     before = upstream.count("/img/apple-discovery")
 
     def fetch(_: int) -> httpx.Response:
-        return httpx.get(url, headers=bearer(key), timeout=60)
+        return httpx.get(url, headers=bearer(key), timeout=60, verify=shared_tls_context())
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         responses = list(pool.map(fetch, range(20)))

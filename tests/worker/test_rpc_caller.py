@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from rewind_devkit.local_worker import LocalWorker
+from rewind_devkit.tls import shared_tls_context
 from tests.helpers import add_image, add_key, bearer, unique
 from tests.worker.test_attachments import WIDE_HASH, item, poll
 
@@ -25,7 +26,9 @@ def caller(rpc_caller: LocalWorker) -> LocalWorker:
 
 
 def call(caller: LocalWorker, path: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{caller.base_url}{path}", json=body, timeout=60)
+    return httpx.post(
+        f"{caller.base_url}{path}", json=body, timeout=60, verify=shared_tls_context()
+    )
 
 
 def connected(caller: LocalWorker) -> bool:
@@ -64,6 +67,7 @@ def test_the_js_caller_gets_exactly_the_batch_answer_over_rpc(
         json={"items": items, "size": "small"},
         headers=bearer(token),
         timeout=60,
+        verify=shared_tls_context(),
     ).json()
     assert over_rpc.json() == over_http
     data = over_rpc.json()["data"]

@@ -12,6 +12,7 @@ import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_devkit.local_worker import LocalWorker
+from rewind_devkit.tls import shared_tls_context
 from tests.app.test_pipeline import image_url
 from tests.helpers import add_key, assert_store_consistent, bearer, unique
 
@@ -31,7 +32,14 @@ def test_concurrent_misses_across_two_runtimes_meet_at_the_d1_claim(
     urls = [(first if i % 2 else second).base_url + path for i in range(20)]
     before = upstream.count("/img/apple-discovery")
     with ThreadPoolExecutor(max_workers=20) as pool:
-        responses = list(pool.map(lambda u: httpx.get(u, headers=bearer(key), timeout=60), urls))
+        responses = list(
+            pool.map(
+                lambda u: httpx.get(
+                    u, headers=bearer(key), timeout=60, verify=shared_tls_context()
+                ),
+                urls,
+            )
+        )
     assert [r.status_code for r in responses] == [302] * 20, [r.text for r in responses]
     assert len({r.headers["location"] for r in responses}) == 1
     assert first.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(1,)]
@@ -55,8 +63,12 @@ def test_deletes_and_misses_of_one_entity_across_two_runtimes_keep_r2_and_d1_agr
         base = (first if i % 2 else second).base_url
         if i % 4 == 3:
             url = f"{base}/v1/admin/images/listening/albums/{entity}"
-            return httpx.delete(url, headers=admin, timeout=60).status_code
-        return httpx.get(base + image, params=hints, headers=reader, timeout=60).status_code
+            return httpx.delete(
+                url, headers=admin, timeout=60, verify=shared_tls_context()
+            ).status_code
+        return httpx.get(
+            base + image, params=hints, headers=reader, timeout=60, verify=shared_tls_context()
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(call, range(40)))
