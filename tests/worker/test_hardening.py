@@ -107,7 +107,11 @@ def test_a_chunked_upload_over_the_cap_is_cut_while_streaming(worker: LocalWorke
     # way it came while most of the body was still unsent: the reader stopped at the cap
     # (20 MB). What else was sent sits in socket and runtime buffers, which hold more while the
     # machine is loaded (53 MB was seen with the whole suite running on two cores).
-    assert status_line == b"" or status_line.split(b" ")[1] == b"413", status_line
+    # (Seen once in many runs: a 500, cause unknown; the Worker's log says what it was.)
+    assert status_line == b"" or status_line.split(b" ")[1] == b"413", (
+        status_line,
+        worker.log()[-4000:],
+    )
     assert at_answer < total_mb // 2
 
 
