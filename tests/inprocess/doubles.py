@@ -190,6 +190,9 @@ class PillowTransformer:
         try:
             with Image.open(io.BytesIO(data)) as image:
                 image.seek(0)  # first frame, as the binding does for GIFs
+                # A JPEG decodes straight at the smallest scale (1/2, 1/4, 1/8) still at least
+                # `max_side`, as libvips' shrink-on-load does behind the binding.
+                image.draft("RGB", (max_side, max_side))
                 rgba = image.convert("RGBA")
                 rgba.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # never enlarges
                 out = io.BytesIO()
