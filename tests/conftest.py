@@ -15,11 +15,12 @@ from tests.helpers import ServiceUnderTest, add_key, bearer
 
 # Short enough that the fake's "timeout" faults (TEST_TIMEOUT_FAULT_S) time out, long enough for
 # slow-but-OK answers and for a fake answering on a loaded machine (the whole suite runs at once
-# on two cores: 1.5 s was sometimes too little there).
-TEST_FETCH_TIMEOUT_MS = "2000"
+# on two cores: 1.5 s, then 2 s, were sometimes too little there, and a source fell through to
+# the next).
+TEST_FETCH_TIMEOUT_MS = "3000"
 # How long the fake holds a "timeout" fault: well past the fetch timeout, so a Worker slowed by
 # the load still times out before the answer comes.
-TEST_TIMEOUT_FAULT_S = 3.5
+TEST_TIMEOUT_FAULT_S = 5.0
 TEST_CDN = "https://cdn.test"
 # Short, so a test can watch a change written straight into D1 reach the cached hit path.
 TEST_CHANGE_POLL_SECONDS = "1"

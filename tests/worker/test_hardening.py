@@ -50,12 +50,14 @@ def _chunk(data: bytes) -> bytes:
 def test_a_chunked_body_is_not_read_for_an_unknown_route_or_without_a_key(
     worker: LocalWorker, method: str, path: str, status: int
 ) -> None:
-    # The head announces a chunked body (30 MB, say); only its first MB is ever sent.
+    # The head announces a chunked body that never ends; only its first KB is ever sent. (With a
+    # 1 MB first chunk, still being passed on inside the local runtime when the Worker answered,
+    # the connection once closed with no answer at all under load.)
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\nConnection: close\r\n"
     )
-    answered, elapsed = _status_after_partial_body(worker, head, _chunk(b"[" * MB))
+    answered, elapsed = _status_after_partial_body(worker, head, _chunk(b"[" * 1024))
     assert answered == status
     assert elapsed < 5
 
