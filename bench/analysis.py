@@ -28,7 +28,7 @@ import httpx
 from rewind_devkit.local_worker import ROOT, LocalWorker
 from rewind_devkit.signals import stop_on_signals
 from rewind_images.config import ANALYSIS_MAX_SIDE
-from rewind_images.images.analysis import analyse_png
+from rewind_images.images.resolution.analysis import analyse_png
 from rewind_images.imaging import COLOUR_MAX_SIDE
 
 HERE = Path(__file__).resolve().parent

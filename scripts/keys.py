@@ -14,7 +14,7 @@ import sys
 
 from rewind_devkit.local_d1 import ROOT
 from rewind_devkit.local_keys import add_key, new_key
-from rewind_images.keys.key_store import insert_key_script
+from rewind_images.keys.store import insert_key_script
 
 
 def main() -> int:

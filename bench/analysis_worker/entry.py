@@ -13,7 +13,7 @@ from entry_png import png_for
 from workers import Response, WorkerEntrypoint
 
 from rewind_images.config import ANALYSIS_MAX_SIDE
-from rewind_images.images.analysis import analyse_png
+from rewind_images.images.resolution.analysis import analyse_png
 from rewind_images.imaging import COLOUR_MAX_SIDE, decode_png, extract_colors, rgba_to_thumbhash
 
 

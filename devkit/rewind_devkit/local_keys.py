@@ -6,13 +6,13 @@ import secrets
 from pathlib import Path
 
 from rewind_devkit.local_d1 import execute_sql
-from rewind_images.keys.key_material import (
+from rewind_images.keys.material import (
     KEY_RANDOM_BYTES,
     KeyMaterial,
     hash_token,
     new_key_material,
 )
-from rewind_images.keys.key_store import INSERT_KEY, IS_ACTIVE_KEY, NewKey
+from rewind_images.keys.store import INSERT_KEY, IS_ACTIVE_KEY, NewKey
 from rewind_images.timestamps import iso_from_ms, wall_clock_ms
 
 

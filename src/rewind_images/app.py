@@ -1,6 +1,6 @@
 """The app: every route of the service, and `handle`, which answers one request with them.
 
-The features own their routes (`images.image_routes`, `keys.key_routes`); routing
+The features own their routes (`images.routes`, `keys.management`); routing
 (`rewind_images.routing`) matches, authenticates with the keys feature, validates and runs.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 from rewind_images.api_document import build_openapi
 from rewind_images.context import Context
 from rewind_images.http import Request, Response, error_response
-from rewind_images.images import local_cdn, local_page
-from rewind_images.images.image_routes import IMAGE_ROUTES
+from rewind_images.images.routes import HIT_ROUTE, IMAGE_ROUTES
 from rewind_images.keys.authentication import authenticate
-from rewind_images.keys.key_routes import KEY_ROUTES
+from rewind_images.keys.management import KEY_ROUTES
+from rewind_images.local import cdn, demo
 from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Route, dispatch
 from rewind_images.system import HEALTH_ROUTE, openapi_route
 
@@ -27,9 +27,9 @@ def _document() -> dict[str, Any]:
 ROUTES: tuple[Route, ...] = (
     HEALTH_ROUTE,
     openapi_route(_document),
-    IMAGE_ROUTES[0],  # the hot path is matched first
+    HIT_ROUTE,  # the hot path is matched first
     *KEY_ROUTES,
-    *IMAGE_ROUTES[1:],
+    *IMAGE_ROUTES,
 )
 
 
@@ -44,7 +44,7 @@ async def handle(request: Request, ctx: Context) -> Response:
 
 async def _local_cdn(request: Request, ctx: Context) -> Response | None:
     try:
-        return await local_page.serve(request, ctx) or await local_cdn.serve(request, ctx)
+        return await demo.serve(request, ctx) or await cdn.serve(request, ctx)
     except Exception:
         print(f"local CDN failed on {request.path}\n{traceback.format_exc()}")
         return error_response(500, INTERNAL_ERROR_MESSAGE)

@@ -70,6 +70,11 @@ MAX_KEY_LIFETIME_DAYS = 3653  # ten years
 ITEMS_PER_RATE_UNIT = 10
 # Pages.
 DEFAULT_PAGE_LIMIT = 20
+# CDN variants: the quality of every sized variant URL (`images.variants`), and what the local
+# stand-in of the CDN (`local.cdn`, local runs only) renders at most.
+VARIANT_QUALITY = 85
+LOCAL_CDN_MAX_SIDE = 4096
+LOCAL_CDN_MAX_DPR = 4.0
 # D1 refuses a statement with more bound parameters than this.
 D1_MAX_BOUND_PARAMETERS = 100
 # Attachments: per-isolate memory bounds (a placeholder is about 1.5 KB of text; together

@@ -83,11 +83,6 @@ class Request:
         """A header's value, or None."""
         return self.headers.get(name.lower())
 
-    def query_one(self, name: str) -> str | None:
-        """The first value of a query parameter, or None."""
-        values = self.query.get(name)
-        return values[0] if values else None
-
     def path_segments(self) -> list[str]:
         """The path split on '/', each segment percent-decoded (so '%2F' stays inside one).
 
@@ -116,13 +111,25 @@ class Response:
 
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+# Answers that are someone's own data (admin answers, batches): never kept by a cache.
+NO_STORE = {"cache-control": "no-store"}
+
+
+def to_json(data: Any) -> str:
+    """Compact JSON text, as every answer writes it (UTF-8, no escapes of non-ASCII)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response (compact, UTF-8)."""
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
     merged = {"content-type": JSON_CONTENT_TYPE, **(headers or {})}
-    return Response(status=status, headers=merged, body=body)
+    return Response(status=status, headers=merged, body=to_json(data).encode())
+
+
+def data_response(data_json: str, headers: dict[str, str]) -> Response:
+    """200 `{"data": ...}` around JSON text already made (the API's wrapper of a result)."""
+    merged = {"content-type": JSON_CONTENT_TYPE, **headers}
+    return Response(status=200, headers=merged, body=f'{{"data":{data_json}}}'.encode())
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -47,7 +47,12 @@ DEPENDENCY_RETRY_AFTER_S = 1
 
 
 class Caller(Protocol):
-    """The authenticated key of a request, as routing needs it."""
+    """The authenticated key of a request, as routing and handlers need it."""
+
+    @property
+    def id(self) -> int:
+        """The key's id."""
+        ...
 
     @property
     def rate_limit_headers(self) -> dict[str, str]:
@@ -71,7 +76,14 @@ class Call(Generic[P, Q, B]):
     path: P
     query: Q
     body: B
-    key: Any = None
+    key: Caller | None = None
+
+    @property
+    def caller(self) -> Caller:
+        """The request's key: every route that is not public has one."""
+        if self.key is None:
+            raise RuntimeError("a public route has no caller")
+        return self.key
 
 
 Handler = Callable[[Call[Any, Any, Any]], Awaitable[Response]]

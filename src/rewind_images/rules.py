@@ -1,6 +1,6 @@
 """The input rules of the API, each defined once: patterns and length limits.
 
-The request models (`images.image_schemas`, `keys.key_schemas`), the sources and the URL guard
+The request models (`images.inputs`, `keys.schemas`), the sources and the URL guard
 all refer to these names, so validation and the upstream calls can never disagree (a hint the
 API accepts is one a source can use).
 """

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from rewind_devkit.fake_upstream import FakeUpstream
-from rewind_images.images import placeholders
+from rewind_images.images.attachments import placeholders
 from rewind_images.imaging.placeholder import DATA_URL_PREFIX, placeholder_data_url
 from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio, thumbhash_to_rgba
 from tests.app.test_images_hit import SIZES, VALID_SIZES

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
-from rewind_images.images import background
+from rewind_images.images.background import consumer
 from rewind_images.imaging.placeholder import placeholder_data_url
 from tests.app.test_attachments import NOW, answer, batch, item
 from tests.helpers import add_expired_no_image, add_image, add_key, bearer, row, unique
@@ -151,7 +151,7 @@ def test_an_expired_no_image_record_is_resolved_again_by_the_consumer(
 def test_a_dead_letter_without_an_entity_is_kept_too(service: InProcessApp) -> None:
 
     message = QueuedMessage({"oops": True})
-    service.run(background.bury(service.context(), [message]))
+    service.run(consumer.bury(service.context(), [message]))
     assert message.outcome == "ack"
     assert service.sql("SELECT domain, body FROM image_dead_letters") == [(None, '{"oops":true}')]
 

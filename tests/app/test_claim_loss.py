@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from rewind_images.config import CLAIM_LEASE_MS, CLAIM_STORE_RESERVE_MS, Settings
-from rewind_images.images import claims, search
+from rewind_images.images.resolution import search
+from rewind_images.images.writing import claims
 from tests.helpers import ManualClock, add_expired_no_image, add_key, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from rewind_images.config import MEMO_MAX_REQUEST_LENGTH
-from rewind_images.images.image_admin import FAILURE_REASONS, UNKNOWN_FAILURE
+from rewind_images.images.admin.alternatives import FAILURE_REASONS, UNKNOWN_FAILURE
 from tests.helpers import add_image, add_key, bearer, unique
 from tests.inprocess.app_client import InProcessApp
 

@@ -26,7 +26,7 @@ from rewind_images.app import handle
 from rewind_images.config import DEAD_LETTER_QUEUE_NAME, RESOLVE_QUEUE_NAME, Settings
 from rewind_images.context import Context
 from rewind_images.http import Request
-from rewind_images.images import background
+from rewind_images.images.background import consumer
 from rewind_images.outbound import GuardedFetcher
 from rewind_images.timestamps import wall_clock_ms
 from tests.inprocess.doubles import (
@@ -123,7 +123,7 @@ class InProcessApp:
         dead: list[QueuedMessage] = []
         while pending:
             batch, pending = pending[:size], pending[size:]
-            self.run(background.consume(self.context(), batch))
+            self.run(consumer.consume(self.context(), batch))
             self.run(self._settle())
             for message in batch:
                 drained.deliveries.append(
@@ -139,7 +139,7 @@ class InProcessApp:
             self.queue.sent.clear()
         if dead:
             # The dead-letter queue delivers them as new messages (attempts start again at 1).
-            self.run(background.bury(self.context(), [QueuedMessage(m.body) for m in dead]))
+            self.run(consumer.bury(self.context(), [QueuedMessage(m.body) for m in dead]))
             drained.dead = [m.body for m in dead]
         return drained
 

@@ -19,7 +19,7 @@ from rewind_images.errors import (
 )
 from rewind_images.http import JSON_CONTENT_TYPE, Request, json_response
 from rewind_images.keys.authentication import authenticate
-from rewind_images.keys.key_material import hash_token
+from rewind_images.keys.material import hash_token
 from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Operation, Route, dispatch
 
 SECRET_DETAIL = "db password is hunter2"

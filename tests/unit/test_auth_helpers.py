@@ -18,8 +18,8 @@ from rewind_images.errors import Forbidden, TooManyRequests, Unauthorized
 from rewind_images.http import Request
 from rewind_images.keys import authentication
 from rewind_images.keys.authentication import AuthState, authenticate, bearer_token
-from rewind_images.keys.key_material import hash_token
-from rewind_images.keys.key_store import ADD_USAGE, SELECT_KEY_BY_HASH
+from rewind_images.keys.material import hash_token
+from rewind_images.keys.store import ADD_USAGE, SELECT_KEY_BY_HASH
 from rewind_images.timestamps import iso_from_ms, parse_timestamp_ms
 
 # --- bearer_token --------------------------------------------------------------------------------

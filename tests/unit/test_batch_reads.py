@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from rewind_images.config import D1_MAX_BOUND_PARAMETERS
-from rewind_images.images import placeholder_store
-from rewind_images.images.image_store import batched_select, get_images
+from rewind_images.images.store import placeholder_rows
+from rewind_images.images.store.image_rows import batched_select, get_images
 from tests.inprocess.doubles import SqliteDatabase
 
 
@@ -62,11 +62,11 @@ def test_rows_are_matched_back_by_their_own_columns() -> None:
 def test_placeholders_are_read_and_written_in_chunks_under_the_limit() -> None:
     db = SqliteDatabase()
     urls = {f"hash{i:03d}": f"data:{i}" for i in range(230)}
-    asyncio.run(placeholder_store.save_placeholders(db, urls))
-    assert asyncio.run(placeholder_store.get_placeholders(db, list(urls))) == urls
+    asyncio.run(placeholder_rows.save_placeholders(db, urls))
+    assert asyncio.run(placeholder_rows.get_placeholders(db, list(urls))) == urls
     # A hash has one data URL: saving it again keeps the row.
-    asyncio.run(placeholder_store.save_placeholders(db, {"hash000": "other"}))
-    assert asyncio.run(placeholder_store.get_placeholders(db, ["hash000"])) == {"hash000": "data:0"}
+    asyncio.run(placeholder_rows.save_placeholders(db, {"hash000": "other"}))
+    assert asyncio.run(placeholder_rows.get_placeholders(db, ["hash000"])) == {"hash000": "data:0"}
     assert all(len(params) <= D1_MAX_BOUND_PARAMETERS for _, params in db.log)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from rewind_images.config import ANALYSIS_MAX_SIDE
-from rewind_images.images.analysis import Analysis, AnalysisFailed, analyse, analyse_png
+from rewind_images.images.resolution.analysis import AnalysisFailed, analyse, analyse_png
 from rewind_images.imaging import (
     COLOUR_MAX_SIDE,
     ImageAnalysis,
@@ -77,4 +77,6 @@ def test_pipeline_asks_for_both_reductions() -> None:
     result = asyncio.run(analyse(ctx, b"original bytes"))
     assert sorted(images.sides) == [ANALYSIS_MAX_SIDE, COLOUR_MAX_SIDE]
     flat = bytes((10, 200, 30, 255)) * (32 * 32)
-    assert result == Analysis(thumbhash_to_base64(rgba_to_thumbhash(32, 32, flat)), "#0ac81e", None)
+    assert result == ImageAnalysis(
+        thumbhash_to_base64(rgba_to_thumbhash(32, 32, flat)), "#0ac81e", None
+    )

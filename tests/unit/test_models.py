@@ -9,7 +9,7 @@ import pytest
 from pydantic import Field
 
 from rewind_images.errors import BadRequest
-from rewind_images.images.image_schemas import (
+from rewind_images.images.inputs import (
     Domain,
     EntityPath,
     EntityType,
@@ -17,7 +17,7 @@ from rewind_images.images.image_schemas import (
     ImageQuery,
     Size,
 )
-from rewind_images.keys.key_schemas import KeyCreate, KeyInfo, KeyScope, Pagination
+from rewind_images.keys.schemas import KeyCreate, KeyInfo, KeyScope, Pagination
 from rewind_images.rules import MAX_ENTITY_ID_LENGTH, MAX_HINT_LENGTH, MAX_URL_LENGTH
 from rewind_images.validation import ApiModel, parse_json_body, parse_path, parse_query
 

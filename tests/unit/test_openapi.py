@@ -11,7 +11,7 @@ from rewind_images.api_document import ERROR_DESCRIPTIONS, build_openapi
 from rewind_images.app import ROUTES
 from rewind_images.config import SERVICE_VERSION
 from rewind_images.http import error_response
-from rewind_images.images.image_schemas import Domain, EntityType, Size
+from rewind_images.images.inputs import Domain, EntityType, Size
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

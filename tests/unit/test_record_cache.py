@@ -9,13 +9,9 @@ import pytest
 
 from rewind_images.config import MAX_CHANGES_PER_POLL, Settings
 from rewind_images.context import Context
-from rewind_images.images.image_store import (
-    CHANGES_SINCE,
-    LATEST_CHANGE,
-    PRUNE_CHANGES,
-    ImageRecord,
-)
-from rewind_images.images.record_cache import RecordCache, sync
+from rewind_images.images.hit.records import RecordCache, sync
+from rewind_images.images.row import ImageRecord
+from rewind_images.images.store.change_log import CHANGES_SINCE, LATEST_CHANGE, PRUNE_CHANGES
 
 POLL_MS = 15_000
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from enum import StrEnum
 from urllib.parse import quote
 
+from rewind_images.config import VARIANT_QUALITY
+from rewind_images.images.row import Entity
 from rewind_images.imaging.sniff import EXTENSIONS
-
-Entity = tuple[str, str, str]
 
 
 class Size(StrEnum):
@@ -48,7 +48,9 @@ SIZE_NAMES = tuple(size.value for size in Size)
 
 TRANSFORM_FIT = "cover"
 TRANSFORM_FORMAT = "auto"
-TRANSFORM_QUALITY = 85
+TRANSFORM_QUALITY = VARIANT_QUALITY
+# The stored original behind every CDN URL: its URL carries the version, so it never changes.
+ORIGINAL_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 # encodeURIComponent's unreserved set, so keys encode as the original's JavaScript did.
 _URI_COMPONENT_SAFE = "-_.!~*'()"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rewind_images.imaging.colors import Palette, extract_colors
-from rewind_images.imaging.hash_and_colours import COLOUR_MAX_SIDE, ImageAnalysis, analyse_images
+from rewind_images.imaging.features import COLOUR_MAX_SIDE, ImageAnalysis, analyse_images
 from rewind_images.imaging.png import MAX_PNG_PIXELS, DecodedImage, PngError, decode_png
 from rewind_images.imaging.thumbhash import rgba_to_thumbhash, thumbhash_to_base64
 

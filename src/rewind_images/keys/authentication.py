@@ -25,9 +25,9 @@ from rewind_images.config import (
 from rewind_images.context import Context, isolate_object
 from rewind_images.errors import Forbidden, TooManyRequests, Unauthorized
 from rewind_images.http import Request
-from rewind_images.keys import key_store
-from rewind_images.keys.key_material import hash_token
-from rewind_images.keys.key_store import KeyRecord
+from rewind_images.keys import store
+from rewind_images.keys.material import hash_token
+from rewind_images.keys.store import KeyRecord
 from rewind_images.memo import BoundedDict
 from rewind_images.timestamps import iso_from_ms
 from rewind_images.windows import FixedWindows
@@ -102,7 +102,7 @@ async def _lookup(ctx: Context, state: AuthState, key_hash: str, now: int) -> Ke
     cached = state.keys.get(key_hash)
     if cached is not None and now - cached[1] < ctx.settings.auth_cache_seconds * 1000:
         return cached[0]
-    record = await key_store.key_by_hash(ctx.db, key_hash)
+    record = await store.key_by_hash(ctx.db, key_hash)
     state.keys[key_hash] = (record, now)  # bounded: a flood of random tokens evicts old ones
     return record
 
@@ -128,7 +128,7 @@ def _count_usage(ctx: Context, state: AuthState, key_id: int, now: int) -> None:
     if not first_use and now - usage.flushed_ms < USAGE_FLUSH_INTERVAL_MS:
         return
     pending, usage.pending, usage.flushed_ms = usage.pending, 0, now
-    ctx.wait_until(key_store.add_usage(ctx.db, key_id, pending, iso_from_ms(now)))
+    ctx.wait_until(store.add_usage(ctx.db, key_id, pending, iso_from_ms(now)))
 
 
 def auth_state(ctx: Context) -> AuthState:

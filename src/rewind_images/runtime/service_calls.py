@@ -1,6 +1,6 @@
-"""The entry class's calls that are not HTTP: queue consumer batches, and the RPC methods a
-service binding calls (`await env.IMAGES_SERVICE.attachments([...])` from the Rewind API's
-Worker: no HTTP, no key, since a service binding is private to the account).
+"""The entry class's calls that are not HTTP, adapted to the app: queue consumer batches, and the
+RPC methods a service binding calls (`await env.IMAGES_SERVICE.attachments([...])` from the
+Rewind API's Worker: no HTTP, no key, since a service binding is private to the account).
 
 RPC answers are the HTTP batch's own JSON, parsed by the runtime's `JSON.parse`: plain JS
 objects and arrays with real `null`s (a Python None would cross as `undefined`), built from the
@@ -14,44 +14,21 @@ from typing import Any
 
 import js
 
-from rewind_images.config import DEAD_LETTER_QUEUE_NAME
-from rewind_images.errors import BadRequest
-from rewind_images.images import background
-from rewind_images.images.attachment_answers import answer_items
-from rewind_images.images.attachment_schemas import AttachmentsRequest
-from rewind_images.images.miss_budget import RPC_CALLER
+from rewind_images.images.attachments.batch import answer_call
+from rewind_images.images.background.consumer import deliver
 from rewind_images.runtime.edge import build_context
 from rewind_images.runtime.js_convert import to_python
 from rewind_images.runtime.queue_binding import delivered
-from rewind_images.validation import parse_object
 
 
 async def consume_queue_batch(env: Any, js_ctx: Any, batch: Any) -> None:
-    """Run a consumer batch: the resolve queue's, or the dead-letter queue's."""
-    ctx = build_context(env, js_ctx)
+    """Hand a consumer batch to the app."""
     queue_name, messages = delivered(batch)
-    if queue_name == DEAD_LETTER_QUEUE_NAME:
-        await background.bury(ctx, messages)
-    else:
-        done = await background.consume(ctx, messages)
-        print(f"queue {queue_name}: {done}")
-
-
-class RpcError(ValueError):
-    """A malformed RPC call; the message is the HTTP route's 400 message."""
+    await deliver(build_context(env, js_ctx), queue_name, messages)
 
 
 async def _answers(env: Any, js_ctx: Any, items: Any, size: Any) -> str:
-    arguments: dict[str, Any] = {"items": to_python(items)}
-    size = to_python(size)
-    if size is not None:
-        arguments["size"] = size
-    try:
-        request = parse_object(AttachmentsRequest, arguments)
-    except BadRequest as exc:
-        raise RpcError(exc.message) from None
-    ctx = build_context(env, js_ctx)
-    return await answer_items(ctx, request.items, request.size.value, RPC_CALLER)
+    return await answer_call(build_context(env, js_ctx), to_python(items), to_python(size))
 
 
 async def rpc_attachments(env: Any, js_ctx: Any, items: Any, size: Any = None) -> Any:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from rewind_images.config import Settings
 from rewind_images.sources.base import (
@@ -28,6 +27,7 @@ from rewind_images.sources.base import (
     is_http_url,
     load_json,
     optional_str,
+    path_segment,
     valid_mbid,
 )
 
@@ -56,7 +56,7 @@ class CoverArtArchiveSource:
         if mbid is None:
             return None
         return UpstreamRequest(
-            url=f"{settings.cover_art_archive_url}/release/{quote(mbid, safe='')}",
+            url=f"{settings.cover_art_archive_url}/release/{path_segment(mbid)}",
             headers=base_headers(settings),
         )
 

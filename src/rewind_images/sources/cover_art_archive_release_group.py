@@ -21,7 +21,7 @@ this source is asked only on that fallback path, so the volume stays small.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from rewind_images.config import Settings
 from rewind_images.sources.base import (
@@ -33,6 +33,7 @@ from rewind_images.sources.base import (
     expect_dict,
     https_url,
     load_json,
+    path_segment,
     valid_mbid,
 )
 from rewind_images.sources.cover_art_archive import NAME as CAA_NAME
@@ -56,7 +57,7 @@ class CoverArtArchiveReleaseGroupSource:
             return None
         params = urlencode({"inc": "release-groups", "fmt": "json"})
         return UpstreamRequest(
-            url=f"{base}/ws/2/release/{quote(mbid, safe='')}?{params}",
+            url=f"{base}/ws/2/release/{path_segment(mbid)}?{params}",
             headers=base_headers(settings),
         )
 
@@ -74,7 +75,7 @@ class CoverArtArchiveReleaseGroupSource:
         group_id = valid_mbid(group.get("id") if isinstance(group.get("id"), str) else None)
         if group_id is None:
             raise SourceResponseError(f"{NAME}: release-group has no valid id")
-        base = f"{settings.cover_art_archive_url}/release-group/{quote(group_id, safe='')}"
+        base = f"{settings.cover_art_archive_url}/release-group/{path_segment(group_id)}"
         # The image comes from the Cover Art Archive, so it is recorded under CAA's name.
         return [
             Candidate(CAA_NAME, https_url(f"{base}/front-{size}", settings), None, None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from rewind_images.config import Settings
 from rewind_images.sources.base import (
@@ -27,6 +27,7 @@ from rewind_images.sources.base import (
     load_json,
     optional_int,
     optional_str,
+    path_segment,
     valid_mbid,
     valid_tmdb_id,
 )
@@ -58,7 +59,7 @@ class FanartSource:
             return None
         params = urlencode({"api_key": key})
         return UpstreamRequest(
-            url=f"{settings.fanart_api_url}/{self.kind}/{quote(entity_id, safe='')}?{params}",
+            url=f"{settings.fanart_api_url}/{self.kind}/{path_segment(entity_id)}?{params}",
             headers=base_headers(settings),
         )
 

@@ -288,23 +288,3 @@ def album_match_rank(requested: str | None, found: str | None) -> int | None:
 def artist_match_rank(requested: str | None, found: str | None) -> int | None:
     """How well an artist name matches: RANK_EXACT, RANK_LOOSE (leading "The") or None."""
     return _rank(requested, found, drop_edition=False)
-
-
-def names_match(requested: str | None, found: str | None) -> bool:
-    """True when two names denote the same thing under the folding rules (editions dropped)."""
-    return _rank(requested, found, drop_edition=True) is not None
-
-
-def album_matches(requested: str | None, found: str | None) -> bool:
-    """True when `found` is the requested album title (or another edition of it)."""
-    return album_match_rank(requested, found) is not None
-
-
-def artist_matches(requested: str | None, found: str | None) -> bool:
-    """True when `found` is the requested artist (credits stripped, never a mere prefix)."""
-    return artist_match_rank(requested, found) is not None
-
-
-def credit_matches(requested: str | None, credit: str | None) -> bool:
-    """True when the requested artist is the credit, or one of the artists it lists."""
-    return credit_match_rank(requested, credit) is not None

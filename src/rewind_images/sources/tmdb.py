@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from rewind_images.config import Settings
 from rewind_images.sources.base import (
@@ -22,6 +21,7 @@ from rewind_images.sources.base import (
     https_url,
     load_json,
     optional_str,
+    path_segment,
     valid_tmdb_id,
 )
 
@@ -49,7 +49,7 @@ class TmdbSource:
         headers = base_headers(settings)
         headers["Authorization"] = f"Bearer {token}"
         return UpstreamRequest(
-            url=f"{settings.tmdb_api_url}/{self.kind}/{quote(tmdb_id, safe='')}",
+            url=f"{settings.tmdb_api_url}/{self.kind}/{path_segment(tmdb_id)}",
             headers=headers,
         )
 

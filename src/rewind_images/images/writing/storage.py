@@ -1,0 +1,121 @@
+"""The storage rule, in one place: R2 and D1 never disagree.
+
+- An object is written before the row that names it, and only while its writer holds the
+  entity's claim: just before the put the claim is renewed for a full lease, so no other
+  writer can take it over while the object and its row are written.
+- When that row cannot be written (an error, an override in the way, a lost claim), the new
+  object is removed again unless a row names it.
+- An object is deleted only once no row names it: the entity's previous object after the row
+  moved to another key, or all of its objects after the row is gone.
+- New analysis results of a stored object are written only while the row still names it.
+
+Every writer goes through here holding the entity's claim: the pipeline and override/revert
+(`save`), delete (`delete`) and re-analysis (`reanalyse`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from rewind_images.config import CLAIM_LEASE_MS
+from rewind_images.context import Context
+from rewind_images.images.attachments import placeholders
+from rewind_images.images.resolution.analysis import AnalysisFailed, analyse
+from rewind_images.images.resolution.search import Found
+from rewind_images.images.row import Entity, NewImage
+from rewind_images.images.store import claim_rows, image_rows
+from rewind_images.images.store.image_rows import WriteResult
+from rewind_images.images.variants import ORIGINAL_CACHE_CONTROL, every_object_key, object_key
+from rewind_images.imaging.sniff import EXTENSIONS
+
+RowWrite = Callable[[NewImage], Awaitable[WriteResult]]
+
+
+def describe(entity: Entity, found: Found | None, hints: str | None) -> NewImage:
+    """The row for an accepted candidate (or "no image" when there is none)."""
+    if found is None:
+        return NewImage.nothing(hints)
+    return NewImage(
+        r2_key=object_key(entity, EXTENSIONS[found.content_type]),
+        source=found.candidate.source,
+        source_url=found.candidate.url,
+        width=found.width,
+        height=found.height,
+        thumbhash=found.analysis.thumbhash,
+        dominant_color=found.analysis.dominant,
+        accent_color=found.analysis.accent,
+        search_hints=hints,
+    )
+
+
+async def save(
+    ctx: Context,
+    entity: Entity,
+    token: str,
+    found: Found | None,
+    image: NewImage,
+    write: RowWrite,
+    *,
+    previous_key: str,
+) -> WriteResult:
+    """Store `found`'s bytes under `image.r2_key` (when there are any), then write the row with
+    `write`, keeping the rule above. `previous_key` is the key the row named before ('' none)."""
+    new_key = image.r2_key if found is not None else ""
+    if found is not None and new_key:
+        renewed = await claim_rows.renew_claim(
+            ctx.db, entity, token, ctx.clock_ms(), CLAIM_LEASE_MS
+        )
+        if not renewed:  # another writer took the claim over: its record stands
+            return WriteResult(False, await image_rows.get_image(ctx.db, entity))
+        await ctx.bucket.put(
+            new_key,
+            found.body,
+            content_type=found.content_type,
+            cache_control=ORIGINAL_CACHE_CONTROL,
+            custom_metadata={
+                "x-source": image.source,
+                "x-source-url": image.source_url or "",
+                "x-dimensions": f"{image.width}x{image.height}",
+            },
+        )
+    try:
+        result = await write(image)
+    except Exception:
+        if new_key and new_key != previous_key:
+            await ctx.bucket.delete([new_key])  # no object without its row
+        raise
+    stored_key = result.record.r2_key if result.record is not None else ""
+    if new_key and new_key != stored_key:
+        await ctx.bucket.delete([new_key])  # another row won; ours must not linger
+    if result.written and previous_key and previous_key != stored_key:
+        await ctx.bucket.delete([previous_key])  # the old extension's object
+    if result.written and result.record is not None and result.record.thumbhash:
+        # The attachment's placeholder, made in the background now rather than by a reader.
+        ctx.wait_until(placeholders.prepare(ctx, result.record.thumbhash))
+    return result
+
+
+async def delete(ctx: Context, entity: Entity, token: str) -> tuple[bool, list[str]]:
+    """Remove the entity's row under the claim `token`, then every object of the entity once no
+    row names it: (whether there was a row, the keys of the objects removed)."""
+    existed = await image_rows.delete_image(ctx.db, entity, token)
+    if await image_rows.get_image(ctx.db, entity) is not None:
+        return existed, []  # the claim was lost and the row stands: its objects stay
+    present = [key for key in every_object_key(entity) if await ctx.bucket.exists(key)]
+    await ctx.bucket.delete(present)
+    return existed, present
+
+
+async def reanalyse(ctx: Context, row: image_rows.StoredImageRow, token: str) -> bool:
+    """Analyse a row's stored object again and store the results under the claim `token`;
+    whether the row was updated (not when it names another object by now)."""
+    stored = await ctx.bucket.get(row.r2_key)
+    if stored is None:
+        raise AnalysisFailed(f"object {row.r2_key} is missing")
+    analysis = await analyse(ctx, stored.body)
+    updated = await image_rows.update_analysis(
+        ctx.db, row, token, analysis.thumbhash, analysis.dominant, analysis.accent
+    )
+    if updated:  # the new hash's placeholder, made now rather than by a reader
+        ctx.wait_until(placeholders.prepare(ctx, analysis.thumbhash))
+    return updated
