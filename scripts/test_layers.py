@@ -3,8 +3,9 @@
 The machine has two cores and the suite keeps both busy when its parts overlap: much of the
 workerd layer waits (on a queue's retry delay, a browser, the fake's timeouts) while other parts
 compute. So tests/worker runs as three processes, each with Workers of its own: a session Worker
-for most modules; another for the queue, RPC, contract and two-runtime modules (with the second
-runtime and the RPC caller booting in the background); and `make demo` with the browser. Beside
+for most modules and for the app tests marked `workerd` (tests/app with `--layer workerd`);
+another for the queue, RPC, contract and two-runtime modules (with the second runtime and the
+RPC caller booting in the background); and `make demo` with the browser. Beside
 them run the CPython layers: tests/app in two processes (the pipeline module, which mostly waits
 on the fake's slow answers, and the contract module apart) and tests/unit. A module not named here
 runs in the first process of its layer.
@@ -43,7 +44,10 @@ APP = "tests/app"
 # contract module, which computes: about as long together as the rest of tests/app.
 APP_SECOND = [f"{APP}/test_pipeline.py", f"{APP}/test_contract.py"]
 PROCESSES = (
-    ("workerd: the session's Worker, for the rest of tests/worker", [WORKER, *ELSEWHERE]),
+    (
+        "workerd: the session's Worker: the rest of tests/worker, app tests marked workerd",
+        [WORKER, *ELSEWHERE, APP, "--layer", "workerd"],
+    ),
     ("workerd: another session: queues, RPC, contract, two runtimes", SECOND_SESSION),
     ("workerd: make demo and a browser", DEMO),
     ("CPython: the app in-process, the rest", [APP, *(f"--ignore={p}" for p in APP_SECOND)]),

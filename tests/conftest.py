@@ -1,8 +1,12 @@
 """Fixtures shared by the HTTP test layers (`tests/app` in-process, `tests/worker` under workerd):
 one fake upstream per test process (every source's API and image host, on loopback), the
 settings that point the service at it, and keys. Each layer's conftest provides `service` (the
-service under test) and `client`; tests written once in tests/app also run under workerd where
-tests/worker imports them."""
+service under test) and `client`.
+
+An app test marked `workerd` is written once and runs in both layers: in-process by default,
+and against the session's Worker under workerd with `--layer workerd` (the first workerd
+process of `scripts/test_layers.py` passes it with tests/app; tests/app/conftest.py then keeps
+only the marked tests). The Workers are tests/support/workerd.py's fixtures."""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from collections.abc import Iterator
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream, run_fake_upstream
-from tests.helpers import ServiceUnderTest, add_key, bearer
+from tests.support.helpers import ServiceUnderTest, add_key, bearer
+
+pytest_plugins = ("tests.support.workerd",)
 
 # Short enough that the fake's "timeout" faults (TEST_TIMEOUT_FAULT_S) time out, long enough for
 # slow-but-OK answers and for a fake answering on a loaded machine (the whole suite runs at once

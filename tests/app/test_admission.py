@@ -20,8 +20,8 @@ from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.config import MEMO_MAX_REQUEST_LENGTH, VALIDATION_MEMO_MAX_ENTRIES
 from rewind_images.memo import BoundedDict
 from rewind_images.rules import MAX_ECHO_LENGTH
-from tests.helpers import ManualClock, add_key, bearer, row, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import ManualClock, add_key, bearer, row, unique
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
 POOR = {"artist_name": "Nobody", "album_name": "Nothing"}  # the fake knows no such album

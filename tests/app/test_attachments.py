@@ -19,8 +19,8 @@ from rewind_images.images.attachments import placeholders
 from rewind_images.imaging.placeholder import DATA_URL_PREFIX, placeholder_data_url
 from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio, thumbhash_to_rgba
 from tests.app.test_images_hit import SIZES, VALID_SIZES
-from tests.helpers import add_expired_no_image, add_image, add_key, bearer, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import add_expired_no_image, add_image, add_key, bearer, unique
 
 CDN = "https://cdn.test"
 THUMBHASH = "8icGFwT3VpdohHl4hVqWaHZ3GV8U+CoB"  # add_image's default

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from tests.helpers import add_image, add_key, bearer, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import add_image, add_key, bearer, unique
 
 
 def _image(service: InProcessApp) -> str:
@@ -14,6 +15,7 @@ def _image(service: InProcessApp) -> str:
     return f"/v1/images/listening/albums/{entity}/medium"
 
 
+@pytest.mark.workerd
 def test_missing_malformed_and_unknown_keys_are_401(
     service: InProcessApp, client: httpx.Client
 ) -> None:
@@ -51,6 +53,7 @@ def test_read_key_on_an_admin_route_is_403(service: InProcessApp, client: httpx.
     assert response.json() == {"error": "Forbidden", "status": 403}
 
 
+@pytest.mark.workerd
 def test_rate_limit_headers_count_down_then_429(
     service: InProcessApp, client: httpx.Client
 ) -> None:

@@ -15,9 +15,9 @@ from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.images.background import consumer
 from rewind_images.imaging.placeholder import placeholder_data_url
 from tests.app.test_attachments import NOW, answer, batch, item
-from tests.helpers import add_expired_no_image, add_image, add_key, bearer, row, unique
-from tests.inprocess.app_client import InProcessApp, consumer_config
-from tests.inprocess.doubles import QueuedMessage
+from tests.support.app_client import InProcessApp, consumer_config
+from tests.support.doubles import QueuedMessage
+from tests.support.helpers import add_expired_no_image, add_image, add_key, bearer, row, unique
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
 FAILING = {"artist_name": "Fault Injection", "album_name": "http-500"}

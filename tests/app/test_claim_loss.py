@@ -13,8 +13,8 @@ import pytest
 from rewind_images.config import CLAIM_LEASE_MS, CLAIM_STORE_RESERVE_MS, Settings
 from rewind_images.images.resolution import search
 from rewind_images.images.writing import claims
-from tests.helpers import ManualClock, add_expired_no_image, add_key, bearer, row, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import ManualClock, add_expired_no_image, add_key, bearer, row, unique
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}  # a PNG from Apple
 GIF = {"artist_name": "Fault Injection", "album_name": "sample-gif"}  # a GIF from Apple

@@ -23,8 +23,8 @@ from schemathesis.core import NotSet
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from tests.app.test_cors_openapi import published_spec
-from tests.helpers import add_key, bearer
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import add_key, bearer
 
 MAX_EXAMPLES = 25
 UPSTREAM_STATUSES = frozenset({502, 503})

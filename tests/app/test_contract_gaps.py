@@ -11,8 +11,8 @@ import pytest
 
 from rewind_images.config import MEMO_MAX_REQUEST_LENGTH
 from rewind_images.images.admin.alternatives import FAILURE_REASONS, UNKNOWN_FAILURE
-from tests.helpers import add_image, add_key, bearer, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import add_image, add_key, bearer, unique
 
 ORIGIN = "https://app.example"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
-from tests.helpers import add_image, add_key, bearer, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import add_image, add_key, bearer, unique
 
 SPEC = Path(__file__).resolve().parents[1] / "contract" / "get-image-by-entity.md"
 
@@ -35,6 +36,7 @@ def test_preflight_needs_no_key(client: httpx.Client) -> None:
     assert "Authorization" in response.headers["access-control-allow-headers"]
 
 
+@pytest.mark.workerd
 def test_redirect_exposes_the_metadata_and_rate_limit_headers(
     service: InProcessApp, client: httpx.Client
 ) -> None:

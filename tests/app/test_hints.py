@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
-from tests.helpers import ManualClock, add_expired_no_image, add_key, bearer, row, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import ManualClock, add_expired_no_image, add_key, bearer, row, unique
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
 NOTHING = {"artist_name": "Nobody", "album_name": "Nothing"}

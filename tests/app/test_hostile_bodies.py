@@ -12,8 +12,8 @@ import pytest
 from rewind_images.app import handle
 from rewind_images.config import MAX_JSON_DEPTH, MAX_MULTIPART_PARTS, MAX_REQUEST_BODY_BYTES
 from rewind_images.http import Request, Response
-from tests.helpers import add_key, bearer, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import add_key, bearer, unique
 
 
 class SpyBody:

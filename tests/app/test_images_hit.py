@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.helpers import add_image, bearer, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import add_image, bearer, unique
 
 CDN = "https://cdn.test"
 SIZES = {
@@ -26,6 +26,7 @@ SIZES = {
 VALID_SIZES = "thumbnail, small, medium, large, poster, poster-lg, backdrop, original, poster-sm"
 
 
+@pytest.mark.workerd
 @pytest.mark.parametrize("size", [*SIZES, "original"])
 def test_hit_redirects_to_the_exact_cdn_url_for_each_size(
     service: InProcessApp, client: httpx.Client, key: str, size: str
@@ -49,6 +50,7 @@ def test_hit_redirects_to_the_exact_cdn_url_for_each_size(
     assert response.content == b""
 
 
+@pytest.mark.workerd
 def test_entity_id_segments_are_percent_encoded_in_the_location(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
@@ -63,6 +65,7 @@ def test_entity_id_segments_are_percent_encoded_in_the_location(
     )
 
 
+@pytest.mark.workerd
 def test_head_answers_like_get_without_a_body(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
@@ -87,6 +90,7 @@ def test_unknown_metadata_headers_are_left_out(
         assert name not in response.headers
 
 
+@pytest.mark.workerd
 def test_a_no_image_record_is_a_404_not_a_broken_redirect(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
@@ -138,6 +142,7 @@ def test_bad_input_is_not_stored(service: InProcessApp, client: httpx.Client, ke
     assert rows == [(0,)]
 
 
+@pytest.mark.workerd
 def test_a_version_written_elsewhere_reaches_the_cached_hit_path(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.helpers import ManualClock, add_image, add_key, bearer, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import ManualClock, add_image, add_key, bearer, unique
 
 FORMAT = "Invalid expires_at: must be an RFC 3339 date-time with an offset"
 RANGE = "Invalid expires_at: must be in the future and at most ten years ahead"

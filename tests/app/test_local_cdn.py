@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from rewind_images.images.variants import DIMENSIONS, Size
-from tests.helpers import add_key, bearer, unique
-from tests.inprocess.app_client import BASE_URL, InProcessApp
+from tests.support.app_client import BASE_URL, InProcessApp
+from tests.support.helpers import add_key, bearer, unique
 
 ALBUM = {"artist_name": "Daft Punk", "album_name": "Discovery"}  # a 600x600 PNG in the fake
 POSTER = {"tmdb_id": "603"}  # a 500x750 JPEG in the fake

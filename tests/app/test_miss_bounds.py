@@ -13,8 +13,8 @@ import pytest
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.config import MAX_CANDIDATES_PER_SOURCE
 from tests.conftest import TEST_FETCH_TIMEOUT_MS
-from tests.helpers import add_key, bearer, row, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import add_key, bearer, row, unique
 
 ALIAS = "news.example"
 

@@ -12,8 +12,8 @@ import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.imaging.thumbhash import thumbhash_to_approximate_aspect_ratio
-from tests.helpers import ServiceUnderTest, add_expired_no_image, bearer, row, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import ServiceUnderTest, add_expired_no_image, bearer, row, unique
 
 COLOR = re.compile(r"^#[0-9a-f]{6}$")
 MBID = "00000000-0000-4000-8000-000000000{:03d}"
@@ -66,6 +66,7 @@ ROUTES = [
 ]
 
 
+@pytest.mark.workerd
 @pytest.mark.parametrize(
     ("domain", "entity_type", "hints", "source", "image", "width", "height", "extension"),
     ROUTES,
@@ -224,6 +225,7 @@ def test_a_failing_source_falls_through_to_the_next(
     assert image in stored["source_url"]
 
 
+@pytest.mark.workerd
 def test_a_503_is_retried_once_a_500_and_a_timeout_are_not(
     upstream: FakeUpstream, client: httpx.Client, key: str
 ) -> None:

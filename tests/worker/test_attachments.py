@@ -19,8 +19,8 @@ import pytest
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_devkit.local_worker import ROOT, LocalWorker
 from rewind_images.imaging.placeholder import placeholder_data_url
-from tests.helpers import add_image, add_key, bearer, unique
-from tests.inprocess.app_client import consumer_config
+from tests.support.app_client import consumer_config
+from tests.support.helpers import add_image, add_key, bearer, unique
 
 T = TypeVar("T")
 CDN = "https://cdn.test"

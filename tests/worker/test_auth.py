@@ -8,11 +8,7 @@ import sys
 import httpx
 
 from rewind_devkit.local_worker import ROOT, LocalWorker
-from tests.app.test_auth import (  # noqa: F401 - collected here, run against the Worker
-    test_missing_malformed_and_unknown_keys_are_401,
-    test_rate_limit_headers_count_down_then_429,
-)
-from tests.helpers import bearer
+from tests.support.helpers import bearer
 
 
 def test_make_key_mints_into_the_running_workers_database(

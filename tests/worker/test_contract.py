@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from rewind_devkit.local_worker import LocalWorker
 from tests.app.test_contract import CONTRACT_SETTINGS, UPSTREAM_STATUSES, operations_of
 from tests.app.test_cors_openapi import published_spec
-from tests.helpers import add_key, bearer
+from tests.support.helpers import add_key, bearer
 
 
 def _check_all(

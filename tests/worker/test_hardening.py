@@ -16,7 +16,7 @@ import pytest
 
 from rewind_devkit.local_worker import LocalWorker
 from rewind_devkit.tls import shared_tls_context
-from tests.helpers import add_key, bearer, unique
+from tests.support.helpers import add_key, bearer, unique
 
 MB = 1024 * 1024
 ANSWER_TIMEOUT_S = 20

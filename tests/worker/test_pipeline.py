@@ -12,13 +12,8 @@ import pytest
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_devkit.local_worker import LocalWorker
 from rewind_devkit.tls import shared_tls_context
-from tests.app.test_pipeline import (  # noqa: F401 - collected here, run against the Worker
-    assert_fault_is_a_502_that_records_nothing,
-    image_url,
-    test_a_503_is_retried_once_a_500_and_a_timeout_are_not,
-    test_miss_stores_analyses_and_redirects_then_hits_without_upstream_calls,
-)
-from tests.helpers import assert_store_consistent, bearer, unique
+from tests.app.test_pipeline import assert_fault_is_a_502_that_records_nothing, image_url
+from tests.support.helpers import assert_store_consistent, bearer, unique
 
 
 @pytest.mark.parametrize(
@@ -40,6 +35,7 @@ def test_failing_sources_answer_502_and_record_nothing(
     worker: LocalWorker, upstream: FakeUpstream, client: httpx.Client, key: str, fault: str
 ) -> None:
     assert_fault_is_a_502_that_records_nothing(worker, upstream, client, key, fault)
+    assert_store_consistent(worker)
 
 
 def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
@@ -65,7 +61,4 @@ def test_concurrent_misses_make_one_row_one_object_and_the_same_redirect(
     ]
     assert upstream.count("/img/apple-discovery") - before == 1
     assert worker.sql("SELECT count(*) FROM image_claims", ()) == [(0,)]
-
-
-def test_r2_and_d1_agree_after_everything_above(worker: LocalWorker) -> None:
     assert_store_consistent(worker)

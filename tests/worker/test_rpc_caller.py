@@ -13,7 +13,7 @@ import pytest
 
 from rewind_devkit.local_worker import LocalWorker
 from rewind_devkit.tls import shared_tls_context
-from tests.helpers import add_image, add_key, bearer, unique
+from tests.support.helpers import add_image, add_key, bearer, unique
 from tests.worker.test_attachments import WIDE_HASH, item, poll
 
 CONNECT_DEADLINE_S = 60.0

@@ -14,7 +14,7 @@ from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_devkit.local_worker import LocalWorker
 from rewind_devkit.tls import shared_tls_context
 from tests.app.test_pipeline import image_url
-from tests.helpers import add_key, assert_store_consistent, bearer, unique
+from tests.support.helpers import add_key, assert_store_consistent, bearer, unique
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from rewind_images.imaging import (
     rgba_to_thumbhash,
     thumbhash_to_base64,
 )
-from tests.unit.imaging_fixtures import encode_png, photo_like, two_tone
+from tests.support.imaging_fixtures import encode_png, photo_like, two_tone
 
 
 def png_of(width: int, height: int, rgba: bytes) -> bytes:

@@ -7,8 +7,15 @@ from collections.abc import Callable
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
-from tests.helpers import ManualClock, add_expired_no_image, add_image, add_key, bearer, unique
-from tests.inprocess.app_client import InProcessApp
+from tests.support.app_client import InProcessApp
+from tests.support.helpers import (
+    ManualClock,
+    add_expired_no_image,
+    add_image,
+    add_key,
+    bearer,
+    unique,
+)
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
 LIMIT = 3

@@ -9,7 +9,7 @@ import pytest
 
 from rewind_images.imaging import colors
 from rewind_images.imaging.colors import Palette, extract_colors
-from tests.unit.imaging_fixtures import (
+from tests.support.imaging_fixtures import (
     delta_e,
     from_function,
     linear_gradient,

@@ -212,7 +212,7 @@ def test_search_name_cleans_for_queries() -> None:
 @pytest.mark.parametrize(
     ("requested", "credit"),
     [
-        # Real credits from iTunes responses (tests/unit/captured/README.md).
+        # Real credits from iTunes responses (tests/unit/sources/captured/README.md).
         ("Gary Clark Jr.", "Gary Clark Jr. & Junkie XL"),
         ("Junkie XL", "Gary Clark Jr. & Junkie XL"),
         ("Mamonas Assassinas", "Mamonas Assassinas, Alok & Sevenn"),

@@ -1,4 +1,4 @@
-"""Request models (images.image_schemas, keys.key_schemas) through `validation`: path, query
+"""Request models (images.inputs, keys.schemas) through `validation`: path, query
 and body validation with the API's exact messages, and the schema tweaks."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from rewind_images.imaging.thumbhash import (
     thumbhash_to_base64,
     thumbhash_to_rgba,
 )
-from tests.unit.imaging_fixtures import photo_like, solid
+from tests.support.imaging_fixtures import photo_like, solid
 
 SHAPES = [(1, 1), (2, 3), (32, 32), (32, 17), (5, 32), (64, 48)]
 

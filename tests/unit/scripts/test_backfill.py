@@ -44,7 +44,7 @@ from scripts.backfill import (
 )
 
 KEY = "rw_live_backfilltest"
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "backfill.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "backfill.py"
 REQUEST_DELAY_S = 0.02
 SLOW_DELAY_S = 3.0
 

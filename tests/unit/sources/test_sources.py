@@ -845,7 +845,7 @@ def test_caa_release_group_parse_errors() -> None:
         )
 
 
-# --- captured real bodies (provenance: tests/unit/captured/README.md) ---------------------------
+# --- captured real bodies (provenance: tests/unit/sources/captured/README.md) -------------
 
 CAPTURED = Path(__file__).parent / "captured"
 

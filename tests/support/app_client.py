@@ -29,7 +29,7 @@ from rewind_images.http import Request
 from rewind_images.images.background import consumer
 from rewind_images.outbound import GuardedFetcher
 from rewind_images.timestamps import wall_clock_ms
-from tests.inprocess.doubles import (
+from tests.support.doubles import (
     HttpxTransport,
     MemoryBucket,
     MemoryQueue,

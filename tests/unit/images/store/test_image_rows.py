@@ -10,7 +10,7 @@ import pytest
 from rewind_images.config import D1_MAX_BOUND_PARAMETERS
 from rewind_images.images.store import placeholder_rows
 from rewind_images.images.store.image_rows import batched_select, get_images
-from tests.inprocess.doubles import SqliteDatabase
+from tests.support.doubles import SqliteDatabase
 
 
 def entities(n: int, kinds: int = 1) -> list[tuple[str, str, str]]:

