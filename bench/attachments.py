@@ -15,7 +15,11 @@ port and the one that runs the Worker, which is measured; the proxy's CPU is pri
 The ratio batch / GET of CPU per entity is taken per round (the rounds alternate, so both see
 the same machine), then the median. Target: at most 1/25.
 
-    .venv/bin/python -m bench.attachments [--rounds 5] [--seconds 5]
+    .venv/bin/python -m bench.attachments [--rounds 5] [--seconds 5] [--baseline REV]
+
+`--baseline REV` also runs the service as of a git revision (as `bench.hit_path` does), both
+workloads alternating with the service's in every round, and prints the service / baseline
+ratios of worker CPU per entity.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.hit_path import BENCH_KEY, seed_inserts
+from bench.hit_path import BENCH_KEY, baseline_worker, seed_inserts
 from bench.workerd_cpu import cpu_seconds, worker_pids
 from rewind_devkit.local_worker import LocalWorker
 from rewind_devkit.signals import stop_on_signals
@@ -118,6 +122,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--baseline", help="also run the service as of this git revision")
     args = parser.parse_args()
     stop_on_signals()
     if shutil.which("wrk") is None:
@@ -137,15 +142,32 @@ def main() -> int:
     scripts["batch"].write_text(BATCH_SCRIPT.format(body=body, key=BENCH_KEY))
     per_request = {"get": 1, "batch": ENTITIES}
     runs: dict[str, list[Run]] = {"get": [], "batch": []}
+    baseline_runs: dict[str, list[Run]] = {"get": [], "batch": []}
     worker = LocalWorker(seed_sql=seed_inserts(), log_level="warn")
+    baseline = baseline_worker(args.baseline, folder / "baseline") if args.baseline else None
     try:
         worker.start()
         pids = worker_pids(worker)
         check(worker.base_url, items)
         for script in scripts.values():
             run_wrk(worker.base_url, script, 3, pids)  # warm-up
+        if baseline is not None:
+            baseline.start()
+            baseline_pids = worker_pids(baseline)
+            check(baseline.base_url, items)
+            for script in scripts.values():
+                run_wrk(baseline.base_url, script, 3, baseline_pids)
         for round_no in range(1, args.rounds + 1):
             for kind, script in scripts.items():
+                if baseline is not None:
+                    old = run_wrk(baseline.base_url, script, args.seconds, baseline_pids)
+                    baseline_runs[kind].append(old)
+                    entities = old.requests * per_request[kind]
+                    print(
+                        f"round {round_no} {kind:5s} baseline"
+                        f"  worker CPU {old.worker_cpu_s * 1e6 / entities:8.1f} us/entity",
+                        flush=True,
+                    )
                 run = run_wrk(worker.base_url, script, args.seconds, pids)
                 runs[kind].append(run)
                 entities = run.requests * per_request[kind]
@@ -158,6 +180,8 @@ def main() -> int:
                 )
     finally:
         worker.stop()
+        if baseline is not None:
+            baseline.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
     def per_entity(run: Run, kind: str) -> float:
@@ -201,6 +225,15 @@ def main() -> int:
         f" target at most 1/{1 / TARGET_RATIO:.0f}: {'met' if ratio <= TARGET_RATIO else 'NOT met'}"
     )
     print(f"batch / get, entities per second: x{statistics.median(throughput):.1f}")
+    for kind in baseline_runs if baseline is not None else ():
+        against = [
+            per_entity(new, kind) / per_entity(old, kind)
+            for new, old in zip(runs[kind], baseline_runs[kind], strict=True)
+        ]
+        print(
+            f"service / baseline, {kind}, worker CPU per entity: x{statistics.median(against):.2f}"
+            f" (rounds: {', '.join(f'{r:.2f}' for r in against)})"
+        )
     return 0
 
 

@@ -106,6 +106,7 @@ def check_hit(url: str) -> None:
 
 def baseline_worker(revision: str, folder: Path) -> LocalWorker:
     """The service as of a git revision, exported into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
         ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True
     ).stdout
