@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from rewind_images.config import Settings
 from rewind_images.sources.base import (
@@ -35,6 +35,7 @@ from rewind_images.sources.matching import (
     credit_match_rank,
     search_name,
 )
+from rewind_images.sources.stand_ins import EMPTY_MD5, is_stand_in
 
 NAME = "deezer"
 SEARCH_LIMIT = 10
@@ -42,9 +43,6 @@ SEARCH_LIMIT = 10
 XL_SIDE = 1000
 # Deezer's "no data" error: a search that found nothing, not a broken upstream.
 NO_DATA_ERROR_CODE = 800
-# A missing picture is served as a grey silhouette whose path has an empty hash (or the MD5
-# of the empty string); it is not artwork.
-_EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
 
 def _quoted_field(value: str) -> str:
@@ -53,10 +51,8 @@ def _quoted_field(value: str) -> str:
 
 
 def _is_placeholder(url: str, md5: str | None) -> bool:
-    if md5 is not None and md5 in ("", _EMPTY_MD5):
-        return True
-    path = urlsplit(url).path
-    return "//" in path or f"/{_EMPTY_MD5}/" in path
+    # Deezer also names a result's image hash (`md5_image`): empty for no image.
+    return (md5 is not None and md5 in ("", EMPTY_MD5)) or is_stand_in(url)
 
 
 @dataclass(frozen=True)

@@ -1067,6 +1067,12 @@ def test_captured_deezer() -> None:
     assert urls(DEEZER_ARTISTS.parse(artist("Daft Punk"), artists, SETTINGS)) == [
         "https://e-cdns-images.dzcdn.net/images/artist/f2bc007e9133c946ac3c3907ddc5d2ea/1000x1000-000000-80-0-0.jpg"
     ]
+    library = captured("deezer/user_artists_2018.json")
+    # "Kool & The Gang" is listed with the `/images/artist//` stand-in only: nothing to take.
+    assert DEEZER_ARTISTS.parse(artist("Kool & The Gang"), library, SETTINGS) == []
+    assert urls(DEEZER_ARTISTS.parse(artist("Damian Marley"), library, SETTINGS)) == [
+        "https://e-cdns-images.dzcdn.net/images/artist/115bacd4f76f5a2a9dbfe2ad4026c798/1000x1000-000000-80-0-0.jpg"
+    ]
     old = captured("deezer/chart_0_artists_2018.json")  # 2018: every URL is http://
     assert urls(DEEZER_ARTISTS.parse(artist("PNL"), old, SETTINGS)) == [
         "https://cdn-images.deezer.com/images/artist/c60478371435ba049949409706bb6673/1000x1000-000000-80-0-0.jpg"

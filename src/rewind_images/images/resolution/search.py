@@ -5,8 +5,9 @@ candidate whose bytes download, validate and analyse.
     ├─ ask        one source: build its request, fetch, parse -> candidates (best first)
     └─ accept     one candidate: download (guarded), validate (type, pixel bounds), analyse
 
-A source that declines (no usable hint or secret) or knows nothing (404, no match) adds
-nothing; a source or candidate that fails adds a failure. `Search.found` is None when no
+A source that declines (no usable hint or secret) or knows nothing (404, no match, only
+stand-in art: `sources.stand_ins`) adds nothing; a source or candidate that fails adds a
+failure. `Search.found` is None when no
 candidate was accepted: with failures the caller answers 502, without it records "no image".
 
 A miss's work is bounded: at most `MAX_CANDIDATES_PER_SOURCE` candidates of each source, at
@@ -37,6 +38,7 @@ from rewind_images.sources import (
     SourceResponseError,
     sources_for,
 )
+from rewind_images.sources.stand_ins import is_stand_in
 
 
 class SourceFailed(Exception):
@@ -97,13 +99,15 @@ async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candida
             request.url, headers=request.headers, max_bytes=MAX_API_RESPONSE_BYTES
         )
         # The final URL after redirects: relative URLs in a page resolve against it.
-        return source.parse(wanted, response.body, ctx.settings, final_url=response.url)
+        found = source.parse(wanted, response.body, ctx.settings, final_url=response.url)
     except FetchStatusError as exc:
         if exc.status == 404:
             return []  # the upstream knows nothing of this entity: an empty answer
         raise SourceFailed(f"{source.name}: {exc}") from exc
     except (FetchError, SourceResponseError) as exc:
         raise SourceFailed(f"{source.name}: {exc}") from exc
+    # Stand-in art (an upstream's "no image" picture) is no candidate, wherever it appears.
+    return [candidate for candidate in found if not is_stand_in(candidate.url)]
 
 
 async def find(ctx: Context, entity: Entity, query: ImageQuery) -> Search:
