@@ -177,7 +177,8 @@ class QueuedMessage:
 
 
 class PillowTransformer:
-    """The `ImageTransformer` port on Pillow."""
+    """The `ImageTransformer` port on Pillow. As the Images binding does, `info` reports the
+    stored size and the transforms turn the image by its EXIF orientation first."""
 
     async def info(self, data: bytes) -> ImageMeta:
         try:
@@ -193,7 +194,7 @@ class PillowTransformer:
                 # A JPEG decodes straight at the smallest scale (1/2, 1/4, 1/8) still at least
                 # `max_side`, as libvips' shrink-on-load does behind the binding.
                 image.draft("RGB", (max_side, max_side))
-                rgba = image.convert("RGBA")
+                rgba = ImageOps.exif_transpose(image).convert("RGBA")
                 rgba.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # never enlarges
                 out = io.BytesIO()
                 rgba.save(out, format="PNG")
@@ -205,7 +206,7 @@ class PillowTransformer:
         try:
             with Image.open(io.BytesIO(data)) as image:
                 image.seek(0)
-                result = fit_image(image.convert("RGBA"), spec)
+                result = fit_image(ImageOps.exif_transpose(image).convert("RGBA"), spec)
                 if spec.content_type == "image/jpeg":
                     result = result.convert("RGB")
                 out = io.BytesIO()

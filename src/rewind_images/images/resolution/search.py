@@ -29,6 +29,7 @@ from rewind_images.images.inputs import ImageQuery
 from rewind_images.images.resolution.analysis import AnalysisFailed, analyse
 from rewind_images.images.row import Entity
 from rewind_images.imaging.features import ImageAnalysis
+from rewind_images.imaging.orientation import displayed_size, exif_orientation
 from rewind_images.imaging.sniff import content_type_acceptable, sniff_image_type
 from rewind_images.ports import FetchError, FetchStatusError
 from rewind_images.sources import (
@@ -166,4 +167,7 @@ async def validate(ctx: Context, candidate: Candidate, body: bytes) -> Found:
         analysis = await analyse(ctx, body)
     except AnalysisFailed as exc:
         raise CandidateRejected(str(exc)) from exc
-    return Found(candidate, body, kind, meta.width, meta.height, analysis)
+    # `info` reports the stored size; the transforms (and browsers) show the EXIF-turned one,
+    # which is the size the analysis images, the placeholder and the CDN's variants have.
+    width, height = displayed_size(meta.width, meta.height, exif_orientation(body))
+    return Found(candidate, body, kind, width, height, analysis)
