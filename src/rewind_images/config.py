@@ -35,6 +35,9 @@ CLAIM_POLL_INTERVAL_S = 0.1
 # What a miss keeps of its lease after the search, for storing and recording (the search's
 # deadline is `Settings.miss_deadline_ms`, cut to `CLAIM_LEASE_MS - CLAIM_STORE_RESERVE_MS`).
 CLAIM_STORE_RESERVE_MS = 15_000
+# A fenced put (the storage rule) that keeps finding another writer's object gives up after this
+# many tries (each after confirming the claim again): an R2 failure, not a stand-off.
+FENCED_PUT_ATTEMPTS = 3
 # Request bodies: read only for routes that take one, counted while streaming. JSON bodies are
 # small; only uploads need the large cap.
 MAX_REQUEST_BODY_BYTES = 20 * 1024 * 1024

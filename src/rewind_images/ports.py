@@ -57,6 +57,23 @@ class StoredObject:
     custom_metadata: dict[str, str]
 
 
+@dataclass(frozen=True)
+class ObjectInfo:
+    """An object's identity as the bucket reports it (HEAD)."""
+
+    etag: str
+    custom_metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PutCondition:
+    """A put that happens only if the key is free (`absent`), or holds exactly the object with
+    `etag` (R2's `onlyIf`: etagDoesNotMatch "*" / etagMatches)."""
+
+    absent: bool = False
+    etag: str | None = None
+
+
 class Bucket(Protocol):
     """An object store (R2)."""
 
@@ -68,16 +85,17 @@ class Bucket(Protocol):
         content_type: str,
         cache_control: str,
         custom_metadata: dict[str, str],
-    ) -> None:
-        """Store an object."""
+        only_if: PutCondition | None = None,
+    ) -> bool:
+        """Store an object; False (nothing stored) when `only_if` does not hold."""
+        ...
+
+    async def head(self, key: str) -> ObjectInfo | None:
+        """An object's identity, or None when absent."""
         ...
 
     async def get(self, key: str) -> StoredObject | None:
         """Read an object, or None."""
-        ...
-
-    async def exists(self, key: str) -> bool:
-        """Whether an object exists."""
         ...
 
     async def delete(self, keys: Sequence[str]) -> None:

@@ -170,3 +170,67 @@ def test_a_request_waiting_on_a_claim_whose_row_vanished_runs_the_pipeline(
     assert stored is not None
     assert stored["source"] == "apple_music"
     assert _objects(service, entity) == [f"listening/albums/{entity}/original.jpg"]
+
+
+LEMONADE = {"artist_name": "Beyoncé", "album_name": "Lemonade"}  # a JPEG from Deezer
+
+
+def test_a_run_that_lost_its_lease_before_its_put_never_replaces_the_winners_object(
+    service: InProcessApp, key: dict[str, str]
+) -> None:
+    # Issue 23: object keys are fixed (`original.jpg` for both runs here), so a run that
+    # renewed its claim, then stalled past its lease, must not put its bytes over the object
+    # of the run that took over: the object and the row it names stay together.
+    clock = ManualClock(service)
+    entity = unique("fenced")
+    original = service.bucket.put
+    winner: list[httpx.Response] = []
+    puts: list[tuple[str, bool]] = []
+    stalled: list[bool] = []
+
+    async def stalled_put(object_key: str, body: bytes, **kwargs: Any) -> bool:
+        if not stalled:  # the loser's first put: it stalls past its lease right here
+            stalled.append(True)
+            clock.advance(LEASE_S + 1)
+            winner.append(await _get(service, entity, LEMONADE, key))
+        stored = await original(object_key, body, **kwargs)
+        puts.append((kwargs["custom_metadata"]["x-source"], stored))
+        return stored
+
+    service.bucket.put = stalled_put  # type: ignore[method-assign]
+    loser = service.run(_get(service, entity, DISCOVERY, key))
+    assert winner[0].status_code == 302
+    assert loser.status_code == 302
+    assert loser.headers["location"] == winner[0].headers["location"]
+    # The winner's put landed; the loser's (after the winner's) was refused by R2's condition.
+    assert puts == [("deezer", True), ("apple_music", False)]
+    stored = row(service, "listening", "albums", entity)
+    assert stored is not None
+    assert stored["source"] == "deezer"
+    (obj,) = [o for k, o in service.r2_objects().items() if f"/{entity}/" in k]
+    assert obj["custom_metadata"]["x-source"] == "deezer"  # the bytes are the row's
+
+
+def test_a_put_replaces_an_earlier_object_only_after_confirming_the_claim(
+    service: InProcessApp, key: dict[str, str]
+) -> None:
+    # The etag-fenced branch: the key already holds an object (an earlier row's), which the
+    # holder may replace, exactly that object, once its claim is confirmed again.
+    entity = unique("replace")
+    first = service.run(_get(service, entity, DISCOVERY, key))
+    assert first.status_code == 302
+    (before,) = [o for k, o in service.r2_objects().items() if f"/{entity}/" in k]
+    service.sql(  # the row expires as "no image" while the object stays: the next miss replaces
+        "UPDATE images SET r2_key = '', source = 'none', checked_at = '2020-01-01T00:00:00.000Z'"
+        " WHERE entity_id = ?",
+        (entity,),
+    )
+    service.bucket.objects[f"listening/albums/{entity}/original.jpg"].custom_metadata[
+        "x-source"
+    ] = "earlier"
+    service.state.clear()  # a fresh isolate: no cached record
+    again = service.run(_get(service, entity, LEMONADE, key))
+    assert again.status_code == 302
+    (after,) = [o for k, o in service.r2_objects().items() if f"/{entity}/" in k]
+    assert before["custom_metadata"]["x-source"] == "apple_music"
+    assert after["custom_metadata"]["x-source"] == "deezer"

@@ -60,3 +60,7 @@ def test_a_sideways_phone_photo_is_recorded_portrait(
     png = base64.b64decode(attachment["placeholder"].split(",", 1)[1])
     width, height = struct.unpack(">II", png[16:24])  # IHDR
     assert width < height  # a portrait placeholder
+    # Uploaded again upright: the same key (original.jpg) holds an object already, which the
+    # storage rule's fenced put replaces (R2's etag condition) while holding the claim.
+    again = _upload(client, admin, entity, sideways_photo(1))
+    assert (again["r2_key"], again["width"], again["height"]) == (record["r2_key"], 400, 200)

@@ -116,7 +116,10 @@ def test_miss_stores_analyses_and_redirects_then_hits_without_upstream_calls(
         "contentType": {"jpg": "image/jpeg", "png": "image/png"}[extension],
         "cacheControl": "public, max-age=31536000, immutable",
     }
-    assert obj["custom_metadata"] == {
+    metadata = dict(obj["custom_metadata"])  # type: ignore[call-overload]
+    # The claim token the object was put under (the storage rule's fence): 16 random bytes.
+    assert re.fullmatch(r"[0-9a-f]{32}", metadata.pop("x-claim"))
+    assert metadata == {
         "x-source": source,
         "x-source-url": stored["source_url"],
         "x-dimensions": f"{width}x{height}",

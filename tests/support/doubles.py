@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -30,6 +31,8 @@ from rewind_images.errors import DependencyError
 from rewind_images.ports import (
     FetchNetworkError,
     ImageMeta,
+    ObjectInfo,
+    PutCondition,
     Row,
     SqlParam,
     StoredObject,
@@ -98,14 +101,17 @@ class _Object:
     content_type: str
     cache_control: str
     custom_metadata: dict[str, str]
+    etag: str = ""
 
 
 @dataclass
 class MemoryBucket:
-    """The `Bucket` port over a dict; `fail_puts` makes puts fail like an R2 outage."""
+    """The `Bucket` port over a dict; `fail_puts` makes puts fail like an R2 outage. Etags are
+    a counter, so every put makes a new one (as R2's do for new bytes)."""
 
     objects: dict[str, _Object] = field(default_factory=dict)
     fail_puts: bool = False
+    _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def put(
         self,
@@ -115,19 +121,30 @@ class MemoryBucket:
         content_type: str,
         cache_control: str,
         custom_metadata: dict[str, str],
-    ) -> None:
+        only_if: PutCondition | None = None,
+    ) -> bool:
         if self.fail_puts:
             raise DoubleFailure(f"R2 put {key!r} failed")
-        self.objects[key] = _Object(bytes(body), content_type, cache_control, dict(custom_metadata))
+        current = self.objects.get(key)
+        if only_if is not None and only_if.absent and current is not None:
+            return False
+        wanted = only_if.etag if only_if is not None else None
+        if wanted is not None and (current is None or current.etag != wanted):
+            return False
+        self.objects[key] = _Object(
+            bytes(body), content_type, cache_control, dict(custom_metadata), f"e{next(self._etags)}"
+        )
+        return True
+
+    async def head(self, key: str) -> ObjectInfo | None:
+        found = self.objects.get(key)
+        return None if found is None else ObjectInfo(found.etag, dict(found.custom_metadata))
 
     async def get(self, key: str) -> StoredObject | None:
         found = self.objects.get(key)
         if found is None:
             return None
         return StoredObject(found.body, found.content_type, dict(found.custom_metadata))
-
-    async def exists(self, key: str) -> bool:
-        return key in self.objects
 
     async def delete(self, keys: Sequence[str]) -> None:
         for key in keys:

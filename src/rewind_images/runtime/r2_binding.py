@@ -3,7 +3,9 @@
 Puts and deletes are idempotent, so a failed one is tried again after a short pause before it
 counts as an R2 failure: a delete that fails for good can leave an object no row names, and a
 transient error should not cost a 503. (Locally, two runtimes sharing one state dir make
-miniflare's R2 fail now and then with "Unspecified error (0)"; see docs/runtime.md.)
+miniflare's R2 fail now and then with "Unspecified error (0)"; see docs/runtime.md.) A
+conditional put whose first try did land answers "condition failed" on the retry; its caller
+tells that apart by the object's metadata (`writing.storage`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from pyodide.ffi import JsException, jsnull, to_js  # type: ignore[attr-defined]  # stub lags runtime
 
-from rewind_images.ports import StoredObject
+from rewind_images.ports import ObjectInfo, PutCondition, StoredObject
 from rewind_images.runtime import PlatformError
 from rewind_images.runtime.js_convert import js_bytes, js_object, to_python
 
@@ -51,19 +53,25 @@ class R2Bucket:
         content_type: str,
         cache_control: str,
         custom_metadata: dict[str, str],
-    ) -> None:
-        """Store an object with its HTTP and custom metadata."""
-        options = js_object(
-            {
-                "httpMetadata": {"contentType": content_type, "cacheControl": cache_control},
-                "customMetadata": custom_metadata,
-            }
-        )
+        only_if: PutCondition | None = None,
+    ) -> bool:
+        """Store an object with its HTTP and custom metadata; False when `only_if` fails (R2
+        answers null)."""
+        options: dict[str, Any] = {
+            "httpMetadata": {"contentType": content_type, "cacheControl": cache_control},
+            "customMetadata": custom_metadata,
+        }
+        if only_if is not None and only_if.absent:
+            options["onlyIf"] = {"etagDoesNotMatch": "*"}
+        elif only_if is not None and only_if.etag is not None:
+            options["onlyIf"] = {"etagMatches": only_if.etag}
+        js_options = js_object(options)
         try:
             # A fresh copy per attempt: a failed put may have consumed (detached) the last one.
-            await _idempotent(lambda: self._bucket.put(key, js_bytes(body), options))
+            stored = await _idempotent(lambda: self._bucket.put(key, js_bytes(body), js_options))
         except JsException as exc:
             raise R2Error(f"R2 put {key!r} failed: {exc}") from exc
+        return stored is not None and stored is not jsnull
 
     async def get(self, key: str) -> StoredObject | None:
         """Read a whole object, or None when absent."""
@@ -81,13 +89,15 @@ class R2Bucket:
             custom_metadata=dict(to_python(obj.customMetadata) or {}),
         )
 
-    async def exists(self, key: str) -> bool:
-        """Whether an object exists (HEAD)."""
+    async def head(self, key: str) -> ObjectInfo | None:
+        """An object's etag and custom metadata, or None when absent."""
         try:
             obj = await self._bucket.head(key)
         except JsException as exc:
             raise R2Error(f"R2 head {key!r} failed: {exc}") from exc
-        return obj is not None and obj is not jsnull
+        if obj is None or obj is jsnull:
+            return None
+        return ObjectInfo(str(obj.etag), dict(to_python(obj.customMetadata) or {}))
 
     async def delete(self, keys: Sequence[str]) -> None:
         """Delete objects; absent ones are ignored."""

@@ -1,10 +1,14 @@
 """The storage rule, in one place: R2 and D1 never disagree.
 
 - An object is written before the row that names it, and only while its writer holds the
-  entity's claim: just before the put the claim is renewed for a full lease, so no other
-  writer can take it over while the object and its row are written.
+  entity's claim: just before the put the claim is renewed for a full lease. The put itself is
+  fenced, since object keys are fixed and a writer may stall past its lease: it happens only if
+  the key is free, or holds exactly the object the writer saw while its claim was (again)
+  renewed. A writer that lost its lease therefore never replaces the object of the writer that
+  took over; it changes nothing and answers the record that won.
 - When that row cannot be written (an error, an override in the way, a lost claim), the new
-  object is removed again unless a row names it.
+  object is removed again unless a row names it; after a lost claim only under the claim again
+  (waiting for it), since the key may by then hold the winner's object.
 - An object is deleted only once no row names it: the entity's previous object after the row
   moved to another key, or all of its objects after the row is gone.
 - New analysis results of a stored object are written only while the row still names it.
@@ -17,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from rewind_images.config import CLAIM_LEASE_MS
+from rewind_images.config import CLAIM_LEASE_MS, FENCED_PUT_ATTEMPTS
 from rewind_images.context import Context
+from rewind_images.errors import DependencyError, ServiceUnavailable
 from rewind_images.images.attachments import placeholders
 from rewind_images.images.resolution.analysis import AnalysisFailed, analyse
 from rewind_images.images.resolution.search import Found
@@ -26,7 +31,13 @@ from rewind_images.images.row import Entity, NewImage
 from rewind_images.images.store import claim_rows, image_rows
 from rewind_images.images.store.image_rows import WriteResult
 from rewind_images.images.variants import ORIGINAL_CACHE_CONTROL, every_object_key, object_key
+from rewind_images.images.writing import claims
 from rewind_images.imaging.sniff import EXTENSIONS
+from rewind_images.ports import PutCondition
+
+# Custom metadata naming the claim (token) an object was put under: how a writer recognises
+# its own put when a retried conditional put reports that the condition failed.
+CLAIM_METADATA = "x-claim"
 
 RowWrite = Callable[[NewImage], Awaitable[WriteResult]]
 
@@ -61,23 +72,9 @@ async def save(
     """Store `found`'s bytes under `image.r2_key` (when there are any), then write the row with
     `write`, keeping the rule above. `previous_key` is the key the row named before ('' none)."""
     new_key = image.r2_key if found is not None else ""
-    if found is not None and new_key:
-        renewed = await claim_rows.renew_claim(
-            ctx.db, entity, token, ctx.clock_ms(), CLAIM_LEASE_MS
-        )
-        if not renewed:  # another writer took the claim over: its record stands
-            return WriteResult(False, await image_rows.get_image(ctx.db, entity))
-        await ctx.bucket.put(
-            new_key,
-            found.body,
-            content_type=found.content_type,
-            cache_control=ORIGINAL_CACHE_CONTROL,
-            custom_metadata={
-                "x-source": image.source,
-                "x-source-url": image.source_url or "",
-                "x-dimensions": f"{image.width}x{image.height}",
-            },
-        )
+    if found is not None and new_key and not await _fenced_put(ctx, entity, token, found, image):
+        # Another writer took the claim over: its record stands, nothing of ours was put.
+        return WriteResult(False, await image_rows.get_image(ctx.db, entity))
     try:
         result = await write(image)
     except Exception:
@@ -86,7 +83,7 @@ async def save(
         raise
     stored_key = result.record.r2_key if result.record is not None else ""
     if new_key and new_key != stored_key:
-        await ctx.bucket.delete([new_key])  # another row won; ours must not linger
+        await _remove_strays(ctx, entity)  # another row won; ours must not linger
     if result.written and previous_key and previous_key != stored_key:
         await ctx.bucket.delete([previous_key])  # the old extension's object
     if result.written and result.record is not None and result.record.thumbhash:
@@ -95,13 +92,64 @@ async def save(
     return result
 
 
+async def _fenced_put(
+    ctx: Context, entity: Entity, token: str, found: Found, image: NewImage
+) -> bool:
+    """Put `found`'s bytes under `image.r2_key` while holding the claim `token`; False when the
+    claim turned out to be lost (nothing put)."""
+    key = image.r2_key
+    metadata = {
+        "x-source": image.source,
+        "x-source-url": image.source_url or "",
+        "x-dimensions": f"{image.width}x{image.height}",
+        CLAIM_METADATA: token,
+    }
+    condition = PutCondition(absent=True)
+    for _ in range(FENCED_PUT_ATTEMPTS):
+        if not await claim_rows.renew_claim(ctx.db, entity, token, ctx.clock_ms(), CLAIM_LEASE_MS):
+            return False
+        put = await ctx.bucket.put(
+            key,
+            found.body,
+            content_type=found.content_type,
+            cache_control=ORIGINAL_CACHE_CONTROL,
+            custom_metadata=metadata,
+            only_if=condition,
+        )
+        if put:
+            return True
+        current = await ctx.bucket.head(key)
+        if current is not None and current.custom_metadata.get(CLAIM_METADATA) == token:
+            return True  # our own put landed (a retried put reports its condition failed)
+        # Another writer's object (an earlier row's, or a writer's that lost its lease): it may
+        # be replaced, exactly that one, only after the claim is confirmed ours again.
+        condition = (
+            PutCondition(absent=True) if current is None else PutCondition(etag=current.etag)
+        )
+    raise DependencyError(f"R2 put {key!r}: the object kept changing under the claim")
+
+
+async def _remove_strays(ctx: Context, entity: Entity) -> None:
+    """Delete the entity's objects that no row names, under its claim (waiting for it): after a
+    lost claim the key may hold the winner's object, which only the row can tell."""
+    try:
+        async with claims.exclusive(ctx, entity):
+            record = await image_rows.get_image(ctx.db, entity)
+            named = record.r2_key if record is not None else ""
+            present = [key for key in every_object_key(entity) if key != named]
+            present = [key for key in present if await ctx.bucket.head(key) is not None]
+            await ctx.bucket.delete(present)
+    except ServiceUnavailable:
+        print(f"objects of {'/'.join(entity)} not checked: its claim stayed busy")
+
+
 async def delete(ctx: Context, entity: Entity, token: str) -> tuple[bool, list[str]]:
     """Remove the entity's row under the claim `token`, then every object of the entity once no
     row names it: (whether there was a row, the keys of the objects removed)."""
     existed = await image_rows.delete_image(ctx.db, entity, token)
     if await image_rows.get_image(ctx.db, entity) is not None:
         return existed, []  # the claim was lost and the row stands: its objects stay
-    present = [key for key in every_object_key(entity) if await ctx.bucket.exists(key)]
+    present = [key for key in every_object_key(entity) if await ctx.bucket.head(key) is not None]
     await ctx.bucket.delete(present)
     return existed, present
 
