@@ -1,9 +1,10 @@
 """`make demo`: the service offline with a fake upstream, showing a miss become a 302, then a hit.
 
 Starts the fake upstream (every source's real response shapes, generated image bytes) on
-loopback, runs the Worker against it with a fresh state dir (.state-demo/),
-mints a read key and an admin key, requests an album twice (miss, then hit) and prints what came back. It then keeps running so
-you can try more requests (Ctrl-C, SIGTERM or SIGHUP stops everything). No internet, no API keys.
+loopback, runs the Worker against it with a fresh state dir (.state-demo/), mints a read key
+and an admin key, requests an album twice (miss, then hit) and prints what came back. It then
+keeps running so you can try more requests (Ctrl-C, SIGTERM or SIGHUP stops everything). No
+internet, no API keys.
 """
 
 from __future__ import annotations

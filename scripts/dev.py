@@ -45,7 +45,8 @@ EXIT_INTERRUPTED = 130
 EXAMPLE = "listening/albums/discovery/medium?artist_name=Daft%20Punk&album_name=Discovery"
 REAL_SOURCES_NOTE = (
     "Upstreams: the real ones (Deezer, iTunes, Cover Art Archive; Apple Music, TMDB and "
-    "Fanart.tv with their keys in .dev.vars): a miss needs internet. Offline: make dev UPSTREAMS=fake"
+    "Fanart.tv with their keys in .dev.vars): a miss needs internet. "
+    "Offline: make dev UPSTREAMS=fake"
 )
 
 
@@ -123,9 +124,9 @@ def banner(base: str, state: Path, key: str, worker: LocalWorker, *, local_cdn: 
         f"  curl {base}/v1/openapi.json",
     ]
     if local_cdn:
-        lines.append(f"Redirects point at the local CDN on {base}; the placeholder page: {base}/demo")
+        lines.append(f"Redirects point at the local CDN on {base}; placeholder page: {base}/demo")
     lines += [
-        f"Admin key: make key SCOPE=admin STATE={shown_path(state)}  (the admin tour: docs/admin.md)",
+        f"Admin key: make key SCOPE=admin STATE={shown_path(state)}  (admin tour: docs/admin.md)",
         "Requests show below, one line each; Ctrl-C stops.",
         "",
     ]

@@ -201,7 +201,8 @@ class LocalWorker:
         the full wrangler log it keeps)."""
         if not self.through_dev_command:
             return _tail(self.log_path)
-        return f"{self.command_output()}\n--- {self.wrangler_log_path} ---\n{_tail(self.wrangler_log_path)}"
+        full = _tail(self.wrangler_log_path)
+        return f"{self.command_output()}\n--- {self.wrangler_log_path} ---\n{full}"
 
     def command_output(self) -> str:
         """What the dev command printed (its terminal output), when started through it."""

@@ -24,7 +24,7 @@ STARTUP = [
     "env.RESOLVE_QUEUE (rewind-images-resolve)  Queue                     local",
     'env.CDN_BASE_URL ("(hidden)")              Environment Variable      local',
     "",
-    "[wrangler:warn] Unable to fetch the `Request.cf` object! Falling back to a default placeholder...",
+    "[wrangler:warn] Unable to fetch the `Request.cf` object! Falling back to a default ...",
     "Error: getaddrinfo ENOTFOUND workers.cloudflare.com",
     "    at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:122:26)",
     "    at GetAddrInfoReqWrap.callbackTrampoline (node:internal/async_hooks:130:17)",
