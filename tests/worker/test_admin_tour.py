@@ -38,6 +38,7 @@ VARYING = frozenset(
         "key_prefix",
         "key_hint",
         "created_at",
+        "checked_at",
         "last_used_at",
         "request_count",
         "thumbhash",
