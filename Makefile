@@ -1,7 +1,10 @@
 # The two commands of the README: `make dev` and `make test`. Both run the idempotent setup first.
 SHELL := /bin/bash
 PORT ?= 8787
-STATE ?= .state
+# real: the sources on the internet; fake: the local fake of every source (offline).
+UPSTREAMS ?= real
+# The fake's pictures are kept apart from the real ones (.state/fake inside .state).
+STATE ?= $(if $(filter fake,$(UPSTREAMS)),.state/fake,.state)
 PYTEST_ARGS ?=
 
 .PHONY: setup dev test lint unit demo key bench clean
@@ -10,7 +13,7 @@ setup:
 	@scripts/setup.sh
 
 dev: setup
-	@.venv/bin/python scripts/dev.py --port $(PORT) --state $(STATE)
+	@.venv/bin/python scripts/dev.py --port $(PORT) --state $(STATE) --upstreams $(UPSTREAMS)
 
 test: setup lint
 	@.venv/bin/python scripts/test_layers.py $(PYTEST_ARGS)

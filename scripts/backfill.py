@@ -22,10 +22,13 @@ with the key, without following the redirect, and records the outcome:
     401 / 403           stops the run: the key is wrong, nothing more can succeed
 
 Resuming: every outcome is appended to the state file (one JSON line per entity, flushed at
-once), and a new run skips the entities already recorded as resolved, not_found or invalid.
-Failed ones are retried by default (`--no-retry-failed` skips them too). Lines that are not
-valid JSON or lack a field are reported with their line number, counted as invalid, and not
-recorded (they cost no request and are reported again next time).
+once, with the mode that got it), and a new run in the same mode skips the entities already
+recorded as resolved, not_found or invalid. The modes keep apart in one file: a queue-mode run
+after a GET-mode run of the same input sends every entity. Failed ones are retried by default
+(`--no-retry-failed` skips them too). Lines that are not valid JSON or lack a field are
+reported with their line number, counted as invalid, and not recorded (they cost no request
+and are reported again next time). Each failed or invalid entity is reported on stderr as
+`line N domain/type/id: invalid: <the server's message>` or `... failed: HTTP 503: <message>`.
 
 Ctrl-C stops cleanly: requests in flight are abandoned (and not recorded, so they run next
 time), the state file stays intact, the summary is printed. A second Ctrl-C exits at once.
@@ -254,8 +257,9 @@ def count_lines(path: Path) -> int:
 # --- state ---------------------------------------------------------------------------------------
 
 
-def load_state(path: Path) -> dict[str, str]:
-    """The latest recorded outcome of each entity key (a torn last line is ignored)."""
+def load_state(path: Path, mode: str = GET_MODE) -> dict[str, str]:
+    """The latest outcome recorded in `mode` for each entity key (entries without a mode, from
+    before modes were recorded, are GET mode's; a torn last line is ignored)."""
     outcomes: dict[str, str] = {}
     if not path.exists():
         return outcomes
@@ -268,6 +272,8 @@ def load_state(path: Path) -> dict[str, str]:
             if not isinstance(entry, dict):
                 continue
             key, outcome = entry.get("key"), entry.get("outcome")
+            if entry.get("mode", GET_MODE) != mode:
+                continue
             if isinstance(key, str) and outcome in OUTCOMES:
                 outcomes[key] = outcome
     return outcomes
@@ -276,7 +282,8 @@ def load_state(path: Path) -> dict[str, str]:
 class StateFile:
     """Appends one JSON line per outcome, flushed immediately."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mode: str = GET_MODE) -> None:
+        self.mode = mode
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: TextIO = path.open("a", encoding="utf-8")
         self._ensure_line_start(path)
@@ -295,6 +302,7 @@ class StateFile:
         """Append an entity's outcome."""
         entry = {
             "key": entity.key,
+            "mode": self.mode,
             "outcome": result.outcome,
             "status": result.status,
             "detail": result.detail,
@@ -442,6 +450,9 @@ def classify_backfill(response: httpx.Response, count: int) -> list[Result]:
     return [_backfill_outcome(item, status) for item in items]
 
 
+FAILED_LATELY = "its background resolution failed on every try lately"
+
+
 def _backfill_outcome(item: Any, status: int) -> Result:
     outcomes = {
         "queued": QUEUED,
@@ -452,7 +463,17 @@ def _backfill_outcome(item: Any, status: int) -> Result:
     }
     if not isinstance(item, dict) or item.get("status") not in outcomes:
         return Result(FAILED, status, f"unexpected outcome {item!r}")
-    return Result(outcomes[item["status"]], status, str(item.get("error") or ""))
+    outcome = outcomes[item["status"]]
+    detail = str(item.get("error") or (FAILED_LATELY if outcome == FAILED else ""))
+    return Result(outcome, status, detail)
+
+
+def problem(result: Result) -> str:
+    """How a failed or invalid outcome is reported: the server's message, with the HTTP status
+    of a failed answer (not the 200 of a backfill call that reported one item invalid)."""
+    if result.outcome == INVALID or result.status in (None, 200):
+        return f"{result.outcome}: {result.detail}"
+    return f"{result.outcome}: HTTP {result.status}: {result.detail}"
 
 
 async def check_service(client: httpx.AsyncClient, base_url: str) -> str | None:
@@ -538,9 +559,9 @@ async def run_backfill(config: Config, stop: asyncio.Event | None = None) -> Sum
     """Run a backfill; returns its summary. Setting `stop` ends it early (as Ctrl-C does)."""
     stop = stop or asyncio.Event()
     summary = Summary(mode=config.mode)
-    done = load_state(config.state_path)
+    done = load_state(config.state_path, config.mode)
     total = count_lines(config.input_path)
-    state = StateFile(config.state_path)
+    state = StateFile(config.state_path, config.mode)
     queue: asyncio.Queue[list[Entity] | None] = asyncio.Queue(maxsize=config.concurrency * 2)
     try:
         async with make_client(config) as client:
@@ -566,9 +587,7 @@ async def run_backfill(config: Config, stop: asyncio.Event | None = None) -> Sum
                             summary.add(result.outcome)
                             bar.update(1)
                             if result.outcome in (FAILED, INVALID):
-                                where = f"line {entity.line} {entity.key}"
-                                status = f"HTTP {result.status}" if result.status else "error"
-                                config.log(f"{where}: {result.outcome} ({status}: {result.detail})")
+                                config.log(f"line {entity.line} {entity.key}: {problem(result)}")
                         bar.set_postfix_str(summary.line().split(", invalid")[0], refresh=False)
 
                 await _supervise(

@@ -1,15 +1,15 @@
 """`make demo`: the service offline with a fake upstream, showing a miss become a 302, then a hit.
 
 Starts the fake upstream (every source's real response shapes, generated image bytes) on
-loopback, runs the Worker against it with a fresh state dir (.state-demo/), mints a read key,
-requests an album twice (miss, then hit) and prints what came back. It then keeps running so
-you can try more requests (Ctrl-C, SIGTERM or SIGHUP stops everything). No internet, no API keys.
+loopback, runs the Worker against it with a fresh state dir (.state-demo/), mints a read key
+and an admin key, requests an album twice (miss, then hit) and prints what came back. It then
+keeps running so you can try more requests (Ctrl-C, SIGTERM or SIGHUP stops everything). No
+internet, no API keys.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
@@ -18,6 +18,7 @@ import httpx
 
 from rewind_devkit.fake_upstream import run_fake_upstream
 from rewind_devkit.local_keys import add_key, new_key
+from rewind_devkit.local_settings import fake_upstream_settings
 from rewind_devkit.local_worker import ROOT, LocalWorker
 from rewind_devkit.signals import stop_on_signals
 from rewind_devkit.tls import shared_tls_context
@@ -27,81 +28,6 @@ EXAMPLES = [
     ("watching/movies/the-matrix", {"tmdb_id": "603"}),
     ("listening/artists/air", {"artist_name": "Air"}),
 ]
-
-
-def page_entities(fake_base: str) -> list[dict[str, str]]:
-    """The placeholder page's grid: album covers, artist photos, posters, article images."""
-    return [
-        {
-            "domain": "listening",
-            "entity_type": "albums",
-            "entity_id": "discovery",
-            "artist_name": "Daft Punk",
-            "album_name": "Discovery",
-            "label": "Daft Punk: Discovery",
-        },
-        {
-            "domain": "listening",
-            "entity_type": "albums",
-            "entity_id": "rumours",
-            "artist_name": "Fleetwood Mac",
-            "album_name": "Rumours",
-            "label": "Fleetwood Mac: Rumours",
-        },
-        {
-            "domain": "listening",
-            "entity_type": "albums",
-            "entity_id": "lemonade",
-            "artist_name": "Beyoncé",
-            "album_name": "Lemonade",
-            "label": "Beyoncé: Lemonade",
-        },
-        {
-            "domain": "listening",
-            "entity_type": "artists",
-            "entity_id": "air",
-            "artist_name": "Air",
-            "label": "Air",
-        },
-        {
-            "domain": "watching",
-            "entity_type": "movies",
-            "entity_id": "the-matrix",
-            "tmdb_id": "603",
-            "size": "poster-sm",
-            "label": "The Matrix",
-        },
-        {
-            "domain": "watching",
-            "entity_type": "movies",
-            "entity_id": "fight-club",
-            "tmdb_id": "550",
-            "size": "poster-sm",
-            "label": "Fight Club",
-        },
-        {
-            "domain": "watching",
-            "entity_type": "shows",
-            "entity_id": "breaking-bad",
-            "tmdb_id": "1396",
-            "size": "poster-sm",
-            "label": "Breaking Bad",
-        },
-        {
-            "domain": "reading",
-            "entity_type": "articles",
-            "entity_id": "og-basic",
-            "article_url": f"{fake_base}/pages/og-basic",
-            "label": "An article (og:image)",
-        },
-        {
-            "domain": "reading",
-            "entity_type": "articles",
-            "entity_id": "twitter-only",
-            "article_url": f"{fake_base}/pages/twitter-only",
-            "label": "An article (twitter:image)",
-        },
-    ]
 
 
 def show(client: httpx.Client, token: str, path: str, params: dict[str, str]) -> None:
@@ -132,17 +58,13 @@ def main() -> int:
     with run_fake_upstream() as fake:
         print(f"fake upstream on {fake.base_url}")
         # With the local CDN, every Location printed below can be followed to the image.
-        base = f"http://127.0.0.1:{args.port}"
-        env = fake.settings_env(
-            LOCAL_CDN="true",
-            CDN_BASE_URL=base,
-            DEMO_ENTITIES=json.dumps(page_entities(fake.base_url)),
-        )
+        env = fake_upstream_settings(fake, f"http://127.0.0.1:{args.port}")
         worker = LocalWorker(vars=env, state_dir=state, port=args.port)
         try:
             worker.start()
             token = add_key(worker.state_dir, new_key("read", name="demo"))
-            print(f"service on {worker.base_url}, read key: {token}\n")
+            admin = add_key(worker.state_dir, new_key("admin", name="demo admin"))
+            print(f"service on {worker.base_url}\n  read key:  {token}\n  admin key: {admin}\n")
             with httpx.Client(
                 base_url=worker.base_url, timeout=60, verify=shared_tls_context()
             ) as client:
@@ -159,6 +81,8 @@ def main() -> int:
                     "Try it yourself:\n"
                     f"  curl -i -H 'Authorization: Bearer {token}' "
                     f"'{worker.base_url}/v1/images/listening/albums/x/large?{query}'\n"
+                    "The admin routes, with the admin key: docs/admin.md (more keys: "
+                    f"make key SCOPE=admin STATE={state.relative_to(ROOT)})\n"
                     "Ctrl-C to stop."
                 )
                 while True:

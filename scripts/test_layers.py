@@ -5,7 +5,8 @@ workerd layer waits (on a queue's retry delay, a browser, the fake's timeouts) w
 compute. So tests/worker runs as three processes, each with Workers of its own: a session Worker
 for most modules and for the app tests marked `workerd` (tests/app with `--layer workerd`);
 another for the queue, RPC, contract and two-runtime modules (with the second runtime and the
-RPC caller booting in the background); and `make demo` with the browser. Beside
+RPC caller booting in the background); and the commands (`make dev` with the admin tour run
+against it, `make demo` with the browser), each starting Workers of its own. Beside
 them run the CPython layers: tests/app in two processes (the pipeline module, which mostly waits
 on the fake's slow answers, and the contract module apart) and tests/unit. A module not named here
 runs in the first process of its layer.
@@ -37,8 +38,13 @@ SECOND_SESSION = [
     f"{WORKER}/test_contract.py",
     f"{WORKER}/test_two_runtimes.py",
 ]
-DEMO = [f"{WORKER}/test_demo_command.py"]
-ELSEWHERE = [f"--ignore={path}" for path in SECOND_SESSION + DEMO]
+# `make dev` and `make demo` as a developer runs them (no session Worker).
+COMMANDS = [
+    f"{WORKER}/test_admin_tour.py",
+    f"{WORKER}/test_dev_command.py",
+    f"{WORKER}/test_demo_command.py",
+]
+ELSEWHERE = [f"--ignore={path}" for path in SECOND_SESSION + COMMANDS]
 APP = "tests/app"
 # The pipeline module, which mostly waits (on the fake's slow and timing-out answers), with the
 # contract module, which computes: about as long together as the rest of tests/app.
@@ -49,7 +55,7 @@ PROCESSES = (
         [WORKER, *ELSEWHERE, APP, "--layer", "workerd"],
     ),
     ("workerd: another session: queues, RPC, contract, two runtimes", SECOND_SESSION),
-    ("workerd: make demo and a browser", DEMO),
+    ("workerd: make dev, the admin tour, make demo and a browser", COMMANDS),
     ("CPython: the app in-process, the rest", [APP, *(f"--ignore={p}" for p in APP_SECOND)]),
     ("CPython: the app in-process: pipeline and contract", APP_SECOND),
     ("CPython: units", ["tests/unit"]),

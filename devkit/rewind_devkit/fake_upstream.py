@@ -14,7 +14,6 @@ Run standalone (offline demo): `python -m rewind_devkit.fake_upstream --port 879
 from __future__ import annotations
 
 import argparse
-import colorsys
 import contextlib
 import functools
 import hashlib
@@ -107,7 +106,7 @@ def image_fault_tmdb_id(fault: str) -> str:
 
 
 # =================================================================================================
-# Image encoders (stdlib; JPEG through Pillow, which the dev environment has)
+# Image encoders (stdlib; the photos through Pillow, which the dev environment has)
 # =================================================================================================
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -130,66 +129,26 @@ def encode_png(
     )
 
 
-def _palette_from_key(key: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """Two distinct, saturated colours derived from the key (stable across runs)."""
-    digest = hashlib.sha256(key.encode()).digest()
-    hue = digest[0] / 255
-    second = (hue + 0.25 + digest[1] / 255 * 0.25) % 1.0
-    a = colorsys.hsv_to_rgb(hue, 0.55 + digest[2] / 255 * 0.4, 0.75 + digest[3] / 255 * 0.25)
-    b = colorsys.hsv_to_rgb(second, 0.6 + digest[4] / 255 * 0.4, 0.35 + digest[5] / 255 * 0.4)
-    return (
-        (round(a[0] * 255), round(a[1] * 255), round(a[2] * 255)),
-        (round(b[0] * 255), round(b[1] * 255), round(b[2] * 255)),
-    )
-
-
 def photo_png(key: str, width: int, height: int) -> bytes:
-    """A photo-like RGB PNG: diagonal two-colour gradient, vignette and grain, unique per key."""
-    rows = b"".join(b"\x00" + row for row in _photo_rows(key, width, height))
-    return encode_png(width, height, rows, bit_depth=8, colour_type=2)
+    """The photo of `key` (rewind_devkit.fake_photos) as an RGB PNG, unique per key."""
+    from rewind_devkit.fake_photos import picture  # imported here: only image requests need it
 
-
-JPEG_QUALITY = 90  # the fake's photos as JPEG: 40 KB for a 600 px album, as those CDNs serve
-
-
-def photo_jpeg(key: str, width: int, height: int) -> bytes:
-    """The same photo as a baseline JPEG at quality 90, as image CDNs serve photos: a tenth or
-    less of the PNG's bytes (the grain is what a JPEG smooths)."""
-    from PIL import Image  # imported here: only image requests need it
-
-    pixels = b"".join(_photo_rows(key, width, height))
     out = io.BytesIO()
-    Image.frombytes("RGB", (width, height), pixels).save(out, "JPEG", quality=JPEG_QUALITY)
+    picture(key, width, height).save(out, "PNG", compress_level=1)  # fast; noise compresses little
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=2)  # both formats of one photo are usually made one after the other
-def _photo_rows(key: str, width: int, height: int) -> tuple[bytes, ...]:
-    """The photo's RGB rows, top to bottom."""
-    first, second = _palette_from_key(key)
-    seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
-    rng = random.Random(seed)
-    span = max(1, width - 1)
-    base = bytearray(width * 3)
-    for x in range(width):
-        t = x / span
-        for c in range(3):
-            base[3 * x + c] = round(first[c] * (1 - t) + second[c] * t)
-    base_row = bytes(base)
-    # Grain: XOR of the low 3 bits, from a pool of random rows (big-int XOR keeps this fast).
-    mask = int.from_bytes(b"\x07" * (width * 3), "big")
-    pool = [int.from_bytes(rng.randbytes(width * 3), "big") & mask for _ in range(23)]
-    darkest = rng.randint(10, 60)
-    rows = []
-    levels = range(256)
-    for y in range(height):
-        s = 0.65 * y / max(1, height - 1)
-        # The vignette: each level mixed towards `darkest` (a convex mix, so never above 255).
-        keep, toward = 1 - s, darkest * s
-        table = bytes([round(v * keep + toward) for v in levels])
-        row = int.from_bytes(base_row.translate(table), "big") ^ pool[(y * 7) % len(pool)]
-        rows.append(row.to_bytes(width * 3, "big"))
-    return tuple(rows)
+JPEG_QUALITY = 90  # the fake's photos as JPEG, as those CDNs serve them (a 600 px album: ~60 KB)
+
+
+def photo_jpeg(key: str, width: int, height: int) -> bytes:
+    """The same photo as a baseline JPEG at quality 90, as image CDNs serve photos: a fraction
+    of the PNG's bytes (the grain is what a JPEG smooths)."""
+    from rewind_devkit.fake_photos import picture
+
+    out = io.BytesIO()
+    picture(key, width, height).save(out, "JPEG", quality=JPEG_QUALITY)
+    return out.getvalue()
 
 
 def bilevel_png(width: int, height: int) -> bytes:
@@ -843,7 +802,9 @@ def _image_bytes(key: str, file_format: str = "png") -> bytes:
 
 @functools.cache
 def _image_cache_dir() -> Path:
-    generator = Path(__file__).read_bytes() + importlib.metadata.version("pillow").encode()
+    here = Path(__file__)
+    generator = here.read_bytes() + (here.parent / "fake_photos.py").read_bytes()
+    generator += importlib.metadata.version("pillow").encode()
     return IMAGE_CACHE / hashlib.sha256(generator).hexdigest()[:16]
 
 

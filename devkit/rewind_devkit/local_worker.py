@@ -31,7 +31,8 @@ STOP_TIMEOUT_S = 15.0
 # A port found free can be taken before wrangler binds it (by another process's ephemeral
 # port, e.g. a concurrent workerd's); a chosen port is then replaced this many times.
 START_ATTEMPTS = 3
-PORT_TAKEN = "Address already in use"
+# wrangler says "Address already in use"; the dev command, checking first, "is already in use".
+PORT_TAKEN = "already in use"
 
 
 def free_port() -> int:
@@ -39,6 +40,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wrangler_log_path(state_dir: Path, port: int) -> Path:
+    """Where a LocalWorker keeps the full wrangler/workerd output of its runtime on `port`."""
+    return state_dir / f"wrangler-{port}.log"
+
+
+def _tail(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")[-200000:]
+    except FileNotFoundError:
+        return ""
 
 
 class LocalWorker:
@@ -58,12 +71,18 @@ class LocalWorker:
         migrate: bool = True,
         through_dev_command: bool = False,
         registry: Path | None = None,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
         self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
+        # Start through `scripts/dev.py` (what `make dev` runs: migrations, a local key, then
+        # wrangler dev) instead of wrangler directly, so tests exercise the command itself.
+        self.through_dev_command = through_dev_command
         self._port_chosen_here = port is None
         self._use_port(port or free_port())
         self.vars = vars or {}
+        # More `wrangler dev` arguments (scripts/dev.py passes on its own extra ones).
+        self.extra_args = extra_args
         self.seed_sql = seed_sql
         self.config = config
         self.ready_path = ready_path
@@ -72,9 +91,6 @@ class LocalWorker:
         # "warn" so per-request log lines do not compete for the CPU.
         self.log_level = log_level
         self.migrate = migrate
-        # Start through `scripts/dev.py` (what `make dev` runs: migrations, a local key, then
-        # wrangler dev) instead of wrangler directly, so tests exercise the command itself.
-        self.through_dev_command = through_dev_command
         # wrangler's dev registry, where local Workers find each other's service bindings. By
         # default the user's (shared by every `wrangler dev` on the machine, so a binding to
         # "rewind-images" could reach another checkout's Worker); give Workers that must reach
@@ -86,7 +102,14 @@ class LocalWorker:
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         # One log per runtime: two runtimes may share a state dir.
-        self.log_path = self.state_dir / f"wrangler-{port}.log"
+        self.wrangler_log_path = wrangler_log_path(self.state_dir, port)
+        # Through the dev command, its own output (what a terminal shows) goes beside the full
+        # wrangler log it writes.
+        self.log_path = (
+            self.state_dir / f"dev-command-{port}.log"
+            if self.through_dev_command
+            else self.wrangler_log_path
+        )
 
     def start(self) -> LocalWorker:
         """Migrate, seed, start, and wait until `ready_path` answers (or the log says why not)."""
@@ -110,23 +133,25 @@ class LocalWorker:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _spawn(self) -> None:
-        common = ["--show-interactive-dev-session=false", "--log-level", self.log_level]
-        # wrangler's devtools inspector otherwise takes the first free port from 9229, which two
-        # starting at once both find free (then one fails: "Address already in use"). Port 0 is
-        # the system's choice.
-        common += ["--inspector-port", "0"]
         if self.through_dev_command:
+            # The dev command starts its own LocalWorker, which adds the arguments below.
             args = [sys.executable, str(ROOT / "scripts" / "dev.py"), "--port", str(self.port)]
-            args += ["--state", str(self.state_dir), *common]
+            args += ["--state", str(self.state_dir)]
         else:
             # A JavaScript worker (the bench anchors) runs without the local Python flags.
             command = ["dev"] if self.python else ["wrangler-js", "dev"]
             args = [str(WRANGLER), *command, "--ip", "127.0.0.1", "--port", str(self.port)]
-            args += ["--persist-to", str(self.state_dir), *common]
+            args += ["--persist-to", str(self.state_dir)]
+            args += ["--show-interactive-dev-session=false", "--log-level", self.log_level]
+            # wrangler's devtools inspector otherwise takes the first free port from 9229, which
+            # two starting at once both find free (then one fails: "Address already in use").
+            # Port 0 is the system's choice.
+            args += ["--inspector-port", "0"]
         if self.config is not None:
             args += ["--config", str(self.config)]
         for name, value in self.vars.items():
             args += ["--var", f"{name}:{value}"]
+        args += self.extra_args  # last: a --var here wins over the same one in `vars`
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
                 args,
@@ -166,12 +191,22 @@ class LocalWorker:
         """The process group of wrangler and its workerd processes (None when stopped)."""
         return None if self._process is None else self._process.pid
 
+    @property
+    def running(self) -> bool:
+        """Whether wrangler (or the dev command) is still running."""
+        return self._process is not None and self._process.poll() is None
+
     def log(self) -> str:
-        """The wrangler/workerd output so far."""
-        try:
-            return self.log_path.read_text(errors="replace")[-200000:]
-        except FileNotFoundError:
-            return ""
+        """The wrangler/workerd output so far (through the dev command: what it printed, then
+        the full wrangler log it keeps)."""
+        if not self.through_dev_command:
+            return _tail(self.log_path)
+        full = _tail(self.wrangler_log_path)
+        return f"{self.command_output()}\n--- {self.wrangler_log_path} ---\n{full}"
+
+    def command_output(self) -> str:
+        """What the dev command printed (its terminal output), when started through it."""
+        return _tail(self.log_path)
 
     def sql(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         # One statement with its rows; use `execute_sql` for scripts.

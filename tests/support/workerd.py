@@ -75,9 +75,9 @@ def worker(
     request: pytest.FixtureRequest,
 ) -> Iterator[LocalWorker]:
     """One Worker for the session, with a fresh local D1/R2 state, pointed at the fake, started
-    the way `make dev` starts it (tests/worker/test_dev_command.py checks what that prints). Its
-    dev registry is the session's own, so the RPC caller reaches this Worker and no other
-    checkout's."""
+    through scripts/dev.py as `make dev` starts it (tests/worker/test_dev_command.py runs
+    `make dev` itself and checks what it prints). Its dev registry is the session's own, so the
+    RPC caller reaches this Worker and no other checkout's."""
     registry = tmp_path_factory.mktemp("registry")
     local = LocalWorker(vars=service_env, through_dev_command=True, registry=registry)
     local.start()

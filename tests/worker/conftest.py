@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from rewind_devkit.local_worker import LocalWorker
+from tests.support.commands import DevServer
 from tests.support.workerd import worker_client
 
 
@@ -24,3 +25,13 @@ def client(worker: LocalWorker) -> Iterator[httpx.Client]:
     """An HTTP client for the session's Worker that does not follow redirects."""
     with worker_client(worker) as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    """`make dev UPSTREAMS=fake`, for the tests of the command and of the admin tour."""
+    server = DevServer(tmp_path_factory.mktemp("make-dev"))
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -8,16 +8,13 @@ test stops it with SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
+import json
 import os
+import re
 import shutil
 import signal
-import socket
-import subprocess
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,15 +22,19 @@ import pytest
 from PIL import Image
 from playwright.async_api import Route, async_playwright
 
-from rewind_devkit.local_worker import ROOT, free_port
+from rewind_devkit.local_worker import free_port
 from rewind_devkit.tls import shared_tls_context
+from tests.support.commands import STOP_TIMEOUT_S, Command, port_free, wait_until
 
-DEMO_TIMEOUT_S = 300
-STOP_TIMEOUT_S = 30
 PAGE_TIMEOUT_MS = 90_000
+# `DEMO_SCREENSHOT=docs/demo-page.png` saves the page as the README shows it: half of the images
+# in, the other half still their placeholders.
 SCREENSHOT = (
     Path(os.environ.get("DEMO_SCREENSHOT", "")) if os.environ.get("DEMO_SCREENSHOT") else None
 )
+VIEWPORT = {"width": 1280, "height": 900}
+# The tiles span at least this share of the grid's width (the page fills its width).
+FILLED_SHARE = 0.85
 # Headless Chromium as root on a closed network (see the machine notes): no sandbox, no GPU, no
 # background connections.
 CHROMIUM_ARGS = [
@@ -48,107 +49,21 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)  # poll interval of the condition, not a stand-in for it
-    return condition()
-
-
-def _session_of(pid: int) -> int | None:
-    try:
-        return os.getsid(pid)
-    except ProcessLookupError:
-        return None
-
-
-def _processes_in_sessions(sessions: set[int]) -> list[str]:
-    """Command lines of live (not zombie) processes in any of these sessions."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            stat = (entry / "stat").read_text()
-            fields = stat.rsplit(")", 1)[1].split()  # state, ppid, pgrp, session, ...
-            state, sid = fields[0], int(fields[3])
-            if sid in sessions and state != "Z":
-                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
-    return found
-
-
-def _port_free(port: int) -> bool:
-    """Whether a new server could listen there (closed connections may linger in TIME_WAIT,
-    which SO_REUSEADDR allows, as servers set it; a listener still there does not)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-@dataclass
-class Demo:
-    """A running `make demo`."""
-
-    make: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-    sessions: set[int] = field(default_factory=set)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        return self.log_path.read_text()
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Command]:
     port = free_port()
     log_path = tmp_path_factory.mktemp("demo") / "demo.log"
-
-    def as_background_job() -> None:
-        # A shell starts a background job with SIGINT ignored; start `make demo` like that.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    with log_path.open("wb") as log:
-        make = subprocess.Popen(
-            ["make", "demo", f"PORT={port}"],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group, as a job of a shell would be
-            preexec_fn=as_background_job,
-        )
-    running = Demo(make, port, log_path, {make.pid})
+    running = Command(["make", "demo", f"PORT={port}"], port, log_path)
+    # Started as a shell starts a background job (SIGINT ignored), in a process group of its own.
+    running.start("Try it yourself", as_background_job=True)
     try:
-        assert _wait_until(
-            lambda: "Try it yourself" in running.output() or make.poll() is not None,
-            DEMO_TIMEOUT_S,
-        ), running.output()
-        # The demo's Worker runs in a session of its own: note it, to check it stops too.
-        wrangler = subprocess.run(
-            ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True, check=False
-        )
-        pids = [int(p) for p in wrangler.stdout.split()]
-        running.sessions |= {s for s in map(_session_of, pids) if s is not None}
         yield running
     finally:
-        for session in running.sessions:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(session, signal.SIGKILL)
-        make.wait(STOP_TIMEOUT_S)
+        running.kill()
 
 
 def test_make_demo_shows_misses_then_hits_and_its_locations_serve_the_variants(
-    demo: Demo,
+    demo: Command,
 ) -> None:
     output = demo.output()
     lines = [line for line in output.splitlines() if line.startswith("GET ")]
@@ -178,6 +93,22 @@ PLACEHOLDERS_PAINTED = """() => {
   });
 }"""
 ALL_LOADED = "() => [...document.querySelectorAll('.tile')].every(t => t.dataset.loaded === 'true')"
+FIRST_WAVE_SOURCES = """[...document.querySelectorAll('.tile')].filter((t, i) => i % 2 === 0)
+  .map(t => t.querySelector('img.image').src)"""
+# Loaded, and faded in (the image's opacity reaches 1 when its transition ends).
+FIRST_WAVE_SHOWN = """() => [...document.querySelectorAll('.tile')].filter((t, i) => i % 2 === 0)
+  .every(t => t.dataset.loaded === 'true'
+    && getComputedStyle(t.querySelector('img.image')).opacity === '1')"""
+ALL_SHOWN = """() => [...document.querySelectorAll('.tile img.image')]
+  .every(i => getComputedStyle(i).opacity === '1')"""
+LOADED_INDEXES = """[...document.querySelectorAll('.tile')].map((t, i) => [t, i])
+  .filter(([t]) => t.dataset.loaded === 'true').map(([, i]) => i)"""
+STATUS_LABELS = "[...document.querySelectorAll('.tile .status')].map(s => s.textContent)"
+LEGEND = """({
+  dominant: getComputedStyle(document.getElementById('legend-dominant')).backgroundColor,
+  accent: getComputedStyle(document.getElementById('legend-accent')).backgroundColor,
+  placeholder: document.querySelector('#legend-placeholder img').src })"""
+GRID_RECT = "JSON.parse(JSON.stringify(document.getElementById('grid').getBoundingClientRect()))"
 # Layout shifts the page has had (the Layout Instability API), summed like CLS.
 WATCH_SHIFTS = """
 window.__shift = 0;
@@ -197,16 +128,31 @@ async def _browse(url: str, screenshot: Path | None) -> dict[str, object]:
             executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
         )
         try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = await browser.new_page(viewport=VIEWPORT)
             problems: list[str] = []
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-            release = asyncio.Event()
+            released: set[str] = set()
+            every_image = asyncio.Event()
+            changed = asyncio.Condition()
 
             async def slow_image(route: Route) -> None:
-                await release.wait()  # the images arrive only after the placeholders are checked
+                # The images arrive only once released: none until the placeholders are
+                # checked, then every other tile's, then the rest.
+                async with changed:
+                    await changed.wait_for(
+                        lambda: every_image.is_set() or route.request.url in released
+                    )
                 await route.continue_()
+
+            async def release(urls: list[str] | None) -> None:
+                async with changed:
+                    if urls is None:
+                        every_image.set()
+                    else:
+                        released.update(urls)
+                    changed.notify_all()
 
             await page.route("**/cdn-cgi/image/**", slow_image)
             await page.add_init_script(WATCH_SHIFTS)
@@ -219,31 +165,46 @@ async def _browse(url: str, screenshot: Path | None) -> dict[str, object]:
                 ),
                 "rects": await page.evaluate(TILE_RECTS),
                 "tiles": await page.evaluate("document.querySelectorAll('.tile').length"),
+                "labels": await page.evaluate(STATUS_LABELS),
+                "legend": await page.evaluate(LEGEND),
             }
-            release.set()
+            await release(await page.evaluate(FIRST_WAVE_SOURCES))
+            await page.wait_for_function(FIRST_WAVE_SHOWN, timeout=PAGE_TIMEOUT_MS)
+            halfway = {"loaded": await page.evaluate(LOADED_INDEXES)}
+            if screenshot is not None:
+                await page.screenshot(path=str(screenshot), full_page=True)
+            await release(None)
             await page.wait_for_function(ALL_LOADED, timeout=PAGE_TIMEOUT_MS)
-            await page.wait_for_timeout(500)  # the fade's own length, for the screenshot
+            await page.wait_for_function(ALL_SHOWN, timeout=PAGE_TIMEOUT_MS)
             after = {
                 "rects": await page.evaluate(TILE_RECTS),
                 "images": await page.evaluate(IMAGES),
                 "shift": await page.evaluate("window.__shift"),
+                "grid": await page.evaluate(GRID_RECT),
             }
-            if screenshot is not None:
-                await page.screenshot(path=str(screenshot), full_page=True)
-            return {"before": before, "after": after, "problems": problems}
+            return {"before": before, "halfway": halfway, "after": after, "problems": problems}
         finally:
             await browser.close()
 
 
 def test_the_placeholder_page_paints_placeholders_first_then_images_without_shifting(
-    demo: Demo,
+    demo: Command,
 ) -> None:
     seen = asyncio.run(_browse(f"{demo.base_url}/demo", SCREENSHOT))
-    before, after = seen["before"], seen["after"]
+    before, halfway, after = seen["before"], seen["halfway"], seen["after"]
     assert isinstance(before, dict)
+    assert isinstance(halfway, dict)
     assert isinstance(after, dict)
     assert before["tiles"] == 9
     assert before["loaded"] == 0  # every placeholder was painted while no image had arrived
+    assert before["labels"] == ["placeholder"] * 9  # each tile says what it shows meanwhile
+    # The legend shows the first tile's dominant colour, placeholder and accent colour.
+    legend = before["legend"]
+    assert isinstance(legend, dict)
+    assert legend["placeholder"].startswith("data:image/png;base64,")
+    assert legend["dominant"].startswith("rgb(")
+    assert legend["accent"].startswith("rgb(")
+    assert halfway["loaded"] == [0, 2, 4, 6, 8]  # the released images only
     assert after["rects"] == before["rects"]  # the images did not move the layout
     assert after["shift"] == 0
     images = after["images"]
@@ -254,15 +215,35 @@ def test_the_placeholder_page_paints_placeholders_first_then_images_without_shif
         assert image["natural"] == image["declared"] == image["tile"], image
         assert image["opacity"] == "1"
         assert "/cdn-cgi/image/" in image["src"]
+    # The grid fills the page's width: its tiles span most of it, not a left part.
+    grid = after["grid"]
+    assert isinstance(grid, dict)
+    rects = [json.loads(rect) for rect in after["rects"]]
+    span = max(r["right"] for r in rects) - min(r["left"] for r in rects)
+    assert span >= FILLED_SHARE * grid["width"], (span, grid)
     assert seen["problems"] == []
 
 
-def test_sigterm_to_the_background_demo_stops_all_of_it(demo: Demo) -> None:
+def test_make_demo_prints_an_admin_key_that_works(demo: Command) -> None:
+    admin = re.search(r"admin key: (rw_admin_\S+)", demo.output())
+    assert admin is not None, demo.output()
+    assert "make key SCOPE=admin STATE=.state-demo" in demo.output()
+    keys = httpx.get(
+        f"{demo.base_url}/v1/admin/keys",
+        headers={"Authorization": f"Bearer {admin[1]}"},
+        timeout=60,
+        verify=shared_tls_context(),
+    )
+    assert keys.status_code == 200
+    assert {key["scope"] for key in keys.json()["data"]} == {"read", "admin"}
+
+
+def test_sigterm_to_the_background_demo_stops_all_of_it(demo: Command) -> None:
     assert len(demo.sessions) >= 2, "the demo's wrangler dev was not found"
-    assert not _port_free(demo.port)
-    os.killpg(demo.make.pid, signal.SIGTERM)  # how a process manager or `kill` stops a job
-    assert _wait_until(lambda: not _processes_in_sessions(demo.sessions), STOP_TIMEOUT_S), (
-        _processes_in_sessions(demo.sessions),
+    assert not port_free(demo.port)
+    demo.signal(signal.SIGTERM)  # how a process manager or `kill` stops a job
+    assert wait_until(lambda: not demo.left_running(), STOP_TIMEOUT_S), (
+        demo.left_running(),
         demo.output(),
     )
-    assert _port_free(demo.port)
+    assert port_free(demo.port)

@@ -5,7 +5,8 @@ limitedN-* -> N times 429 then 302, limited-forever -> always 429, drop* -> conn
 without an answer, slow* -> 302 after a long delay. Other keys than KEY get 401.
 
 POSTs to the backfill route (queue mode) answer per item by entity id: done* -> recorded,
-bad* -> invalid, anything else queued; a call with a boom* item is a 502, one with a limitedN-*
+bad* -> invalid, stale* -> failed (its background resolution failed lately), anything else
+queued; a call with a boom* item is a 502, one with a limitedN-*
 item N times a 429 (counted per call's first item). Other keys than KEY get 403.
 """
 
@@ -114,6 +115,8 @@ def make_handler(service):
                     if i.startswith("done")
                     else {"status": "invalid", "error": "Invalid domain: x"}
                     if i.startswith("bad")
+                    else {"status": "failed"}
+                    if i.startswith("stale")
                     else {"status": "queued"}
                     for i in ids
                 ]
@@ -299,8 +302,8 @@ def test_bad_lines_are_reported_with_their_number(service, tmp_path):
     text = "\n".join(logged)
     assert "line 4: invalid: not valid JSON" in text
     assert "line 7: invalid: missing or non-string 'entity_id'" in text
-    assert "line 5 music/albums/bad1: invalid (HTTP 400: Invalid domain: music)" in text
-    assert "line 3 listening/albums/boom1: failed (HTTP 502: Image sources failed" in text
+    assert "line 5 music/albums/bad1: invalid: Invalid domain: music" in text
+    assert "line 3 listening/albums/boom1: failed: HTTP 502: Image sources failed" in text
     assert "ok1" not in text  # successes are quiet
 
 
@@ -390,7 +393,11 @@ def test_network_errors_are_failures(service, tmp_path):
     entry = state_entries(config.state_path)[0]
     assert entry["outcome"] == "failed"
     assert entry["status"] is None
-    assert "error:" in logged[0]
+    # No HTTP status to report: the exception's name and message (a closed connection).
+    assert len(logged) == 1
+    assert logged[0].startswith("line 1 listening/albums/drop1: failed: ")
+    assert "Error: " in logged[0]
+    assert "HTTP" not in logged[0]
 
 
 def test_unreachable_service_is_a_failure_per_entity(tmp_path):
@@ -785,7 +792,7 @@ def test_queue_mode_sends_batches_and_records_each_outcome(service, tmp_path):
         "listening/albums/bad1": ("invalid", "Invalid domain: x"),
         "watching/movies/new2": ("queued", ""),
     }
-    assert any("bad1: invalid (HTTP 200: Invalid domain: x)" in line for line in logged)
+    assert "line 3 listening/albums/bad1: invalid: Invalid domain: x" in logged
 
 
 def test_queue_mode_again_sends_only_the_queued_entities(service, tmp_path):
@@ -831,3 +838,49 @@ def test_main_queue_mode(service, tmp_path, capsys):
         with pytest.raises(SystemExit) as info:
             main([*argv, "--mode", "queue", *bad])
         assert info.value.code == 2
+
+
+def test_queue_mode_reports_a_failed_item_by_its_reason_and_a_failed_call_by_its_status(
+    service, tmp_path
+):
+    lines = [entity_line("stale1"), entity_line("x1"), entity_line("boom1")]
+    input_path = write_input(tmp_path, lines)
+    config, logged = make_config(service, tmp_path, input_path, mode="queue", batch=2)
+    summary = run(config)
+    assert (summary.queued, summary.failed) == (1, 2)
+    assert sorted(logged) == [
+        "line 1 listening/albums/stale1: failed: its background resolution failed on every try"
+        " lately",
+        "line 3 listening/albums/boom1: failed: HTTP 502: Bad gateway",
+    ]
+
+
+# --- one state file, two modes -------------------------------------------------------------------
+
+
+def test_a_get_mode_run_does_not_make_queue_mode_skip_the_same_input(service, tmp_path):
+    input_path = write_input(tmp_path, [entity_line("ok1"), entity_line("ok2")])
+    get_mode, _ = make_config(service, tmp_path, input_path)
+    assert run(get_mode).resolved == 2
+    queue_mode, _ = make_config(service, tmp_path, input_path, mode="queue")
+    summary = run(queue_mode)
+    assert (summary.queued, summary.skipped) == (2, 0)
+    sent = [item["entity_id"] for _, body, _ in service.posts for item in body["items"]]
+    assert sorted(sent) == ["ok1", "ok2"]
+    # And the GET-mode outcomes still count for GET mode, in the same file.
+    again = run(make_config(service, tmp_path, input_path)[0])
+    assert (again.resolved, again.skipped) == (0, 2)
+    modes = [entry["mode"] for entry in state_entries(get_mode.state_path)]
+    assert modes == ["get", "get", "queue", "queue"]
+
+
+def test_state_entries_without_a_mode_are_get_modes(tmp_path):
+    state_path = tmp_path / "state.jsonl"
+    state_path.write_text(
+        json.dumps({"key": "listening/albums/ok1", "outcome": "resolved"})
+        + "\n"
+        + json.dumps({"key": "listening/albums/ok2", "outcome": "recorded", "mode": "queue"})
+        + "\n"
+    )
+    assert load_state(state_path) == {"listening/albums/ok1": "resolved"}
+    assert load_state(state_path, "queue") == {"listening/albums/ok2": "recorded"}
