@@ -7,6 +7,7 @@
     ├── NotFound (404)          unknown route, no image for an entity
     ├── MethodNotAllowed (405)
     ├── PayloadTooLarge (413)
+    ├── UnsupportedMediaType (415)
     ├── TooManyRequests (429)   carries Retry-After and the rate-limit headers
     ├── UpstreamError (502)     every source failed (timeouts, 5xx, bad bytes); nothing recorded
     └── ServiceUnavailable (503) a concurrent miss did not finish in time
@@ -63,6 +64,12 @@ class PayloadTooLarge(ServiceError):
     """The request body is over the limit (413)."""
 
     status = 413
+
+
+class UnsupportedMediaType(ServiceError):
+    """The body's type is not one the route takes (415)."""
+
+    status = 415
 
 
 class TooManyRequests(ServiceError):

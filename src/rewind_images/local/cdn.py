@@ -9,6 +9,10 @@ binding. It honours the options this service emits and the ones clients build th
 picks AVIF or WebP from `Accept`, else the source's type; or webp, avif, jpeg, png), `quality`/
 `q`, `dpr`. Errors answer as Cloudflare's do: a status, a plain-text `ERROR <code>` body and a
 `cf-resized: err=<code>` header.
+
+Its work is bounded like the service's own: an output over `LOCAL_CDN_MAX_SIDE` pixels a side
+(after `dpr`, and after following the image's aspect ratio where a side is not given) is a 400
+before anything is rendered, and HEAD answers the headers without rendering.
 """
 
 from __future__ import annotations
@@ -152,6 +156,27 @@ def _key_and_options(path: str) -> tuple[str, CdnOptions | None]:
     return key, options
 
 
+def output_size(
+    source: tuple[int, int], width: int | None, height: int | None, fit: str
+) -> tuple[int, int]:
+    """The largest output a transform can make of a `source`-sized image: the box, or where a
+    side is not given, that side following the image's aspect ratio (never enlarged by
+    `scale-down`)."""
+    source_width, source_height = source
+    if width is not None and height is not None:
+        return width, height
+    if width is None and height is None:
+        return source_width, source_height
+    if width is not None:
+        scale = width / source_width
+    else:
+        assert height is not None
+        scale = height / source_height
+    if fit == "scale-down":
+        scale = min(scale, 1.0)
+    return round(source_width * scale), round(source_height * scale)
+
+
 async def _answer(request: Request, ctx: Context) -> Response:
     key, options = _key_and_options(request.path)
     stored = await ctx.bucket.get(key)
@@ -169,11 +194,29 @@ async def _answer(request: Request, ctx: Context) -> Response:
         content_type=content_type,
         quality=options.quality,
     )
+    await _check_output_size(ctx, stored.body, spec)
+    if options.format == "auto":
+        headers["vary"] = "Accept"
+    if request.method == "HEAD":  # the headers are known without rendering
+        return Response(200, {**headers, "content-type": content_type}, b"")
     try:
         body = await ctx.transformer.transform(stored.body, spec)
     except Exception as exc:
         print(f"local CDN transform of {key} failed: {exc!r}")
         raise CdnError(415, UNREADABLE, "the image could not be transformed") from exc
-    if options.format == "auto":
-        headers["vary"] = "Accept"
     return Response(200, {**headers, "content-type": content_type}, body)
+
+
+async def _check_output_size(ctx: Context, body: bytes, spec: VariantSpec) -> None:
+    boxed = [side for side in (spec.width, spec.height) if side is not None]
+    if any(side > LOCAL_CDN_MAX_SIDE for side in boxed):
+        raise CdnError(400, INVALID_OPTIONS, f"over {LOCAL_CDN_MAX_SIDE} px a side after dpr")
+    if len(boxed) == 2:
+        return  # the box bounds the output
+    try:
+        meta = await ctx.transformer.info(body)
+    except Exception as exc:
+        raise CdnError(415, UNREADABLE, "the image could not be read") from exc
+    size = output_size((meta.width, meta.height), spec.width, spec.height, spec.fit)
+    if max(size) > LOCAL_CDN_MAX_SIDE:
+        raise CdnError(400, INVALID_OPTIONS, f"output {size[0]}x{size[1]} is over the limit")
