@@ -50,7 +50,7 @@ def test_the_js_caller_gets_exactly_the_batch_answer_over_rpc(
         nothing,
         r2_key="",
         source="none",
-        checked_at="2099-01-01T00:00:00.000Z",
+        created_at="2099-01-01T00:00:00.000Z",
     )
     items = [
         item(ready),

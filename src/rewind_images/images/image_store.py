@@ -21,7 +21,7 @@ NO_IMAGE_SOURCE = "none"
 
 _RECORD_COLUMNS = (
     "r2_key, source, source_url, width, height, thumbhash, dominant_color, accent_color,"
-    " is_override, image_version, created_at, checked_at, search_hints"
+    " is_override, image_version, created_at, search_hints"
 )
 _ENTITY = "domain = ? AND entity_type = ? AND entity_id = ?"
 SELECT_IMAGE = f"SELECT {_RECORD_COLUMNS} FROM images WHERE {_ENTITY}"
@@ -29,7 +29,10 @@ SELECT_IMAGE = f"SELECT {_RECORD_COLUMNS} FROM images WHERE {_ENTITY}"
 
 @dataclass(frozen=True)
 class ImageRecord:
-    """One `images` row. `r2_key == ''` records that no source had an image."""
+    """One `images` row. `r2_key == ''` records that no source had an image; such a row's
+    `created_at` is when the sources were last asked (the original service keeps it so too, and
+    writes such rows with `image_version` 0). `source` is any text: the original's names
+    (`apple-music`, `cover-art-archive`, ...) are kept as they are."""
 
     r2_key: str
     source: str
@@ -42,7 +45,6 @@ class ImageRecord:
     is_override: bool
     image_version: int
     created_at: str
-    checked_at: str | None
     search_hints: str | None
 
     @property
@@ -63,9 +65,8 @@ class ImageRecord:
             dominant_color=row.get("dominant_color"),
             accent_color=row.get("accent_color"),
             is_override=bool(row.get("is_override")),
-            image_version=int(row.get("image_version") or 1),
+            image_version=int(version) if (version := row.get("image_version")) is not None else 1,
             created_at=str(row.get("created_at") or ""),
-            checked_at=row.get("checked_at"),
             search_hints=row.get("search_hints"),
         )
 
@@ -144,13 +145,17 @@ _SET_IMAGE = (
     " r2_key = excluded.r2_key, source = excluded.source, source_url = excluded.source_url,"
     " width = excluded.width, height = excluded.height, thumbhash = excluded.thumbhash,"
     " dominant_color = excluded.dominant_color, accent_color = excluded.accent_color,"
-    " checked_at = excluded.checked_at, image_version = images.image_version + 1"
+    " image_version = images.image_version + 1,"
+    # A "no image" row's created_at is when the sources were last asked (the negative TTL's
+    # clock, as the original service keeps it); a row with an image keeps its first one.
+    " created_at = CASE WHEN excluded.r2_key = '' THEN excluded.created_at"
+    " ELSE images.created_at END"
 )
 # Insert, or replace a pipeline row (never an override: `is_override = 0` guards the update).
 # A replaced row gets a new version, so URLs of the old bytes are never reused.
 UPSERT_PIPELINE_IMAGE = (
-    f"INSERT INTO images ({_IMAGE_COLUMNS}, created_at, checked_at)"
-    f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {_CLAIM_HELD}"
+    f"INSERT INTO images ({_IMAGE_COLUMNS}, created_at)"
+    f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {_CLAIM_HELD}"
     f" ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET{_SET_IMAGE},"
     " search_hints = excluded.search_hints"
     " WHERE images.is_override = 0"
@@ -159,8 +164,8 @@ UPSERT_PIPELINE_IMAGE = (
 # An override (or a revert to the sources) always takes the row and bumps its version, so the
 # next redirect points at a URL no cache has seen.
 UPSERT_ADMIN_IMAGE = (
-    f"INSERT INTO images ({_IMAGE_COLUMNS}, is_override, override_at, created_at, checked_at)"
-    f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {_CLAIM_HELD}"
+    f"INSERT INTO images ({_IMAGE_COLUMNS}, is_override, override_at, created_at)"
+    f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE {_CLAIM_HELD}"
     f" ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET{_SET_IMAGE},"
     " search_hints = COALESCE(excluded.search_hints, images.search_hints),"
     " is_override = excluded.is_override, override_at = excluded.override_at"
@@ -203,7 +208,7 @@ async def write_pipeline_image(
 ) -> WriteResult:
     """Upsert a pipeline row and release the claim, in one transaction. Not written when an
     override holds the row or the claim is no longer ours."""
-    values = (*_image_values(entity, image), now_iso, now_iso, *entity, token)
+    values = (*_image_values(entity, image), now_iso, *entity, token)
     results = await db.batch(
         [
             (UPSERT_PIPELINE_IMAGE, values),
@@ -222,7 +227,6 @@ async def write_admin_image(
         *_image_values(entity, image),
         1 if is_override else 0,
         now_iso if is_override else None,
-        now_iso,
         now_iso,
         *entity,
         token,

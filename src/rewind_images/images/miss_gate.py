@@ -39,7 +39,8 @@ class MissWindows:
 
 
 def _checked_ms(record: ImageRecord) -> int | None:
-    return parse_timestamp_ms(record.checked_at or record.created_at)
+    """When a "no image" record's sources were last asked: its `created_at` (see ImageRecord)."""
+    return parse_timestamp_ms(record.created_at)
 
 
 def negative_expired(record: ImageRecord, ctx: Context) -> bool:
