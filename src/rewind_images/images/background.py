@@ -103,7 +103,9 @@ async def consume(ctx: Context, messages: Sequence[ReceivedMessage]) -> Consumed
             done.already_recorded += 1
             continue
         try:
-            record = await pipeline.resolve(ctx, entity, reading.query, previous=previous)
+            # Without hints of its own, the record's (ours, or the original's) are searched with.
+            query = pipeline.query_for(reading.query, previous)
+            record = await pipeline.resolve(ctx, entity, query, previous=previous)
             record_cache.record_cache(ctx).remember(entity, record)
         except Exception as exc:  # every failure may pass; the dead letters keep the rest
             print(f"resolving {'/'.join(entity)} failed (try {message.attempts}): {exc!r}")

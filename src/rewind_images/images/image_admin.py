@@ -31,7 +31,9 @@ from rewind_images.images.image_schemas import (
     CandidateInfo,
     CurrentImage,
     Deleted,
+    Domain,
     EntityPath,
+    EntityType,
     ImageQuery,
     ImageRecordInfo,
     OverrideRequest,
@@ -69,6 +71,10 @@ FAILURE_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (SourceResponseError, "malformed answer"),
 )
 UNKNOWN_FAILURE = "failed"
+# Rows of other domains and entity types (the original service's share the table) are left alone.
+SERVED = image_store.Served(
+    domains=tuple(d.value for d in Domain), entity_types=tuple(t.value for t in EntityType)
+)
 
 
 def failure_reason(exc: search.SourceFailed) -> str:
@@ -239,7 +245,7 @@ async def reanalyze(call: Call[None, None, ReanalyzeRequest]) -> Response:
     """Recompute ThumbHash and colours from the stored bytes for one batch of rows."""
     ctx, body = call.ctx, call.body
     rows = await image_store.rows_to_reanalyze(
-        ctx.db, after_id=body.cursor, limit=body.batch_size, every_row=body.all
+        ctx.db, SERVED, after_id=body.cursor, limit=body.batch_size, every_row=body.all
     )
     updated = failed = 0
     cursor = body.cursor
@@ -253,7 +259,9 @@ async def reanalyze(call: Call[None, None, ReanalyzeRequest]) -> Response:
             continue
         record_cache.forget(ctx, row.entity)
         updated += int(changed)
-    remaining = await image_store.count_to_reanalyze(ctx.db, after_id=cursor, every_row=body.all)
+    remaining = await image_store.count_to_reanalyze(
+        ctx.db, SERVED, after_id=cursor, every_row=body.all
+    )
     result = ReanalyzeResult(
         updated=updated, failed=failed, remaining=remaining, next_cursor=cursor
     )

@@ -241,7 +241,9 @@ async def delete_image(db: Database, entity: Entity, token: str) -> bool:
 
 # --- re-analysis ------------------------------------------------------------------------------
 
-_REANALYZE_WHERE = "r2_key != '' AND id > ?"
+# Rows with an image, of the domains and entity types this service serves: rows of the others
+# (the original service's `attending` players share the table) are never touched.
+_REANALYZE_WHERE = "r2_key != '' AND id > ? AND domain IN ({domains}) AND entity_type IN ({types})"
 _MISSING_ONLY = " AND thumbhash IS NULL"
 _REANALYZE_ROWS = (
     "SELECT id, domain, entity_type, entity_id, r2_key FROM images WHERE {where}"
@@ -255,6 +257,14 @@ UPDATE_ANALYSIS = (
 
 
 @dataclass(frozen=True)
+class Served:
+    """The domains and entity types whose rows this service serves."""
+
+    domains: tuple[str, ...]
+    entity_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StoredImageRow:
     """A row to re-analyse."""
 
@@ -263,12 +273,22 @@ class StoredImageRow:
     r2_key: str
 
 
+def _reanalyze_where(
+    served: Served, after_id: int, every_row: bool
+) -> tuple[str, tuple[SqlParam, ...]]:
+    where = _REANALYZE_WHERE.format(
+        domains=", ".join("?" * len(served.domains)),
+        types=", ".join("?" * len(served.entity_types)),
+    ) + ("" if every_row else _MISSING_ONLY)
+    return where, (after_id, *served.domains, *served.entity_types)
+
+
 async def rows_to_reanalyze(
-    db: Database, *, after_id: int, limit: int, every_row: bool
+    db: Database, served: Served, *, after_id: int, limit: int, every_row: bool
 ) -> list[StoredImageRow]:
-    """Image rows after `after_id` (all, or only those without a ThumbHash), by id."""
-    where = _REANALYZE_WHERE + ("" if every_row else _MISSING_ONLY)
-    rows = await db.all(_REANALYZE_ROWS.format(where=where), after_id, limit)
+    """Served image rows after `after_id` (all, or only those without a ThumbHash), by id."""
+    where, params = _reanalyze_where(served, after_id, every_row)
+    rows = await db.all(_REANALYZE_ROWS.format(where=where), *params, limit)
     return [
         StoredImageRow(
             int(r["id"]),
@@ -279,10 +299,12 @@ async def rows_to_reanalyze(
     ]
 
 
-async def count_to_reanalyze(db: Database, *, after_id: int, every_row: bool) -> int:
+async def count_to_reanalyze(
+    db: Database, served: Served, *, after_id: int, every_row: bool
+) -> int:
     """How many rows `rows_to_reanalyze` has left after `after_id`."""
-    where = _REANALYZE_WHERE + ("" if every_row else _MISSING_ONLY)
-    row = await db.first(_REANALYZE_LEFT.format(where=where), after_id)
+    where, params = _reanalyze_where(served, after_id, every_row)
+    row = await db.first(_REANALYZE_LEFT.format(where=where), *params)
     return int((row or {}).get("n") or 0)
 
 
@@ -375,3 +397,57 @@ async def get_images(db: Database, entities: Sequence[Entity]) -> dict[Entity, I
             if entity in wanted:
                 found[entity] = ImageRecord.from_row(row)
     return found
+
+
+# --- the admin listing ------------------------------------------------------------------------
+
+# A row's status, one rule for the listed value and the filter: an override, else "no image"
+# (the empty key), else ready.
+_STATUS = "CASE WHEN is_override != 0 THEN 'override' WHEN r2_key = '' THEN 'none' ELSE 'ready' END"
+_LISTED_COLUMNS = (
+    "id, domain, entity_type, entity_id, r2_key, source, source_url, width, height, thumbhash,"
+    " dominant_color, accent_color, is_override, override_at, image_version, created_at,"
+    f" search_hints, {_STATUS} AS status"
+)
+_FILTER_COLUMNS = {
+    "domain": "domain",
+    "entity_type": "entity_type",
+    "status": _STATUS,
+    "source": "source",
+}
+
+
+@dataclass(frozen=True)
+class ImageFilter:
+    """What the admin listing keeps: rows equal to every value given (None: any)."""
+
+    domain: str | None = None
+    entity_type: str | None = None
+    status: str | None = None
+    source: str | None = None
+
+
+def _filter_where(wanted: ImageFilter) -> tuple[str, tuple[SqlParam, ...]]:
+    given = [(name, value) for name in _FILTER_COLUMNS if (value := getattr(wanted, name))]
+    if not given:
+        return "", ()
+    where = " AND ".join(f"{_FILTER_COLUMNS[name]} = ?" for name, _ in given)
+    return f" WHERE {where}", tuple(value for _, value in given)
+
+
+async def list_images(
+    db: Database, wanted: ImageFilter, *, limit: int, offset: int
+) -> tuple[int, list[Row]]:
+    """Every row of every domain that `wanted` keeps, newest first: (how many in all, the page
+    of `limit` rows after `offset`), read in one D1 round trip."""
+    where, params = _filter_where(wanted)
+    counted, rows = await db.batch(
+        [
+            (f"SELECT count(*) AS n FROM images{where}", params),
+            (
+                f"SELECT {_LISTED_COLUMNS} FROM images{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ),
+        ]
+    )
+    return int(counted[0]["n"]) if counted else 0, rows

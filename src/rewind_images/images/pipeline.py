@@ -30,6 +30,13 @@ from rewind_images.timestamps import iso_from_ms
 
 UPSTREAM_FAILED_MESSAGE = "Image sources failed; try again later"
 NO_HINTS = ImageQuery.parse_obj({})
+# The original service stores its hints under camelCase names: rows it wrote are read alike.
+ORIGINAL_HINT_NAMES = {
+    "artistName": "artist_name",
+    "albumName": "album_name",
+    "tmdbId": "tmdb_id",
+    "articleUrl": "article_url",
+}
 
 
 def hints_json(query: ImageQuery) -> str | None:
@@ -39,12 +46,15 @@ def hints_json(query: ImageQuery) -> str | None:
 
 
 def stored_query(record: ImageRecord | None) -> ImageQuery:
-    """The hints a record was made with (none when it has none, or they no longer validate)."""
+    """The hints a record was made with, ours or the original's (none when it has none, or
+    they no longer validate)."""
     if record is None or not record.search_hints:
         return NO_HINTS
     try:
         stored = json.loads(record.search_hints)
-        return ImageQuery.parse_obj(stored) if isinstance(stored, dict) else NO_HINTS
+        if not isinstance(stored, dict):
+            return NO_HINTS
+        return ImageQuery.parse_obj({ORIGINAL_HINT_NAMES.get(k, k): v for k, v in stored.items()})
     except ValueError:  # also pydantic's ValidationError: rows written by older code
         return NO_HINTS
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +18,8 @@ from rewind_images.keys.key_schemas import (
     KeyIdPath,
     KeyInfo,
     KeyList,
-    PageQuery,
-    Pagination,
 )
+from rewind_images.pages import PageQuery, Pagination
 from rewind_images.routing import Call
 from rewind_images.timestamps import iso_from_ms
 
@@ -66,16 +64,8 @@ async def list_keys(call: Call[None, PageQuery, None]) -> Response:
     """Keys, newest first, paginated; prefixes and hints only."""
     ctx, page = call.ctx, call.query
     total = await key_store.count_keys(ctx.db)
-    rows = await key_store.list_keys(ctx.db, limit=page.limit, offset=(page.page - 1) * page.limit)
-    listing = KeyList(
-        data=[_info(r) for r in rows],
-        pagination=Pagination(
-            page=page.page,
-            limit=page.limit,
-            total=total,
-            total_pages=math.ceil(total / page.limit) if total else 0,
-        ),
-    )
+    rows = await key_store.list_keys(ctx.db, limit=page.limit, offset=page.offset)
+    listing = KeyList(data=[_info(r) for r in rows], pagination=Pagination.of(page, total))
     return json_response(listing.dict(), headers=NO_STORE)
 
 

@@ -9,8 +9,8 @@ from rewind_images.keys.key_schemas import (
     KeyIdPath,
     KeyInfo,
     KeyList,
-    PageQuery,
 )
+from rewind_images.pages import PageQuery
 from rewind_images.routing import Operation, Route
 
 KEY_ROUTES: tuple[Route, ...] = (
