@@ -235,7 +235,20 @@ def test_rows_of_domains_this_service_does_not_serve_are_not_served(
             f"/v1/admin/images/{'/'.join(image.entity)}/alternatives", headers=taken_over.admin
         )
         assert alternatives.status_code == 400
+        deleted = taken_over.client.delete(
+            f"/v1/admin/images/{'/'.join(image.entity)}", headers=taken_over.admin
+        )
+        assert deleted.json() == {"error": "Invalid domain: attending", "status": 400}
+        item = dict(zip(("domain", "entity_type", "entity_id"), image.entity, strict=True))
+        backfill = taken_over.client.post(
+            "/v1/admin/images/backfill", json={"items": [item]}, headers=taken_over.admin
+        )
+        assert backfill.json()["items"] == [
+            {"status": "invalid", "error": "Invalid domain: attending"}
+        ]
         assert stored_row(taken_over.app, image) == original_row(taken_over.before, image)
+    assert taken_over.app.queue.sent == []
+    assert set(taken_over.app.r2_objects()) >= {PLAYER_SILO.r2_key, PLAYER_FULL.r2_key}
 
 
 # --- the batch and the JSON form -------------------------------------------------------------
