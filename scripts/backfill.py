@@ -39,12 +39,15 @@ at once) and its answer says, per entity:
     queued              a background resolution is queued (not done yet: a later run sends it
                         again, and the service then answers recorded, or queues it again)
     recorded            the entity already has its record (an image, or "no image")
+    unaskable           no source can be asked with its hints (counted as not found, as a
+                        GET mode 404)
+    failed              its background resolution failed on every try lately (run again later)
     invalid             the line is wrong (the server's message is shown)
 
 A 429 pauses and retries the call as in GET mode; 401/403 stop the run; a 5xx or network error
-fails every entity of the call. Recorded and invalid entities are skipped by later runs (as
-are GET mode's resolved and not_found ones). The summary line is
-`queued N, already recorded N, failed N, invalid N, skipped N (already done)`.
+fails every entity of the call. Recorded, unaskable and invalid entities are skipped by later
+runs (as are GET mode's resolved and not_found ones). The summary line is
+`queued N, already recorded N, unaskable N, failed N, invalid N, skipped N (already done)`.
 """
 
 from __future__ import annotations
@@ -167,7 +170,7 @@ class Summary:
     def line(self) -> str:
         """The summary line printed at the end."""
         done = (
-            f"queued {self.queued}, already recorded {self.recorded}"
+            f"queued {self.queued}, already recorded {self.recorded}, unaskable {self.not_found}"
             if self.mode == QUEUE_MODE
             else f"resolved {self.resolved}, not found {self.not_found}"
         )
@@ -440,7 +443,13 @@ def classify_backfill(response: httpx.Response, count: int) -> list[Result]:
 
 
 def _backfill_outcome(item: Any, status: int) -> Result:
-    outcomes = {"queued": QUEUED, "recorded": RECORDED, "invalid": INVALID}
+    outcomes = {
+        "queued": QUEUED,
+        "recorded": RECORDED,
+        "unaskable": NOT_FOUND,
+        "failed": FAILED,
+        "invalid": INVALID,
+    }
     if not isinstance(item, dict) or item.get("status") not in outcomes:
         return Result(FAILED, status, f"unexpected outcome {item!r}")
     return Result(outcomes[item["status"]], status, str(item.get("error") or ""))

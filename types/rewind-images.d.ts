@@ -94,18 +94,13 @@ export interface ReadyResult extends AnsweredEntity {
   image: Attachment;
 }
 
-/** `none`: no image exists (a recorded "no image"). `pending`: queued for the background;
- * ask again later. */
+/** `none`: no image exists (a recorded "no image"), or no source can be asked with the item's
+ * hints (nothing queued). `pending`: queued for the background; ask again later. `failed`: its
+ * background resolution failed on every try; queued again when asked later, or at once with
+ * other hints. */
 export interface EmptyResult extends AnsweredEntity {
-  status: "none" | "pending";
+  status: "none" | "pending" | "failed";
   image: null;
-}
-
-/** The entity's resolution failed. */
-export interface FailedResult extends AnsweredEntity {
-  status: "failed";
-  image: null;
-  error?: string;
 }
 
 /** The item is malformed: `error` is the message a single GET for it would get. Its fields are
@@ -121,7 +116,7 @@ export interface InvalidResult {
 }
 
 /** One item's answer, at its position in the call. */
-export type AttachmentResult = ReadyResult | EmptyResult | FailedResult | InvalidResult;
+export type AttachmentResult = ReadyResult | EmptyResult | InvalidResult;
 export type AttachmentStatus = AttachmentResult["status"];
 
 // --- the RPC methods of the service binding --------------------------------------------------
@@ -317,7 +312,11 @@ export interface BackfillRequest {
   items: EntityItem[];
 }
 
-export type BackfillStatus = "queued" | "recorded" | "invalid";
+/** `queued`: a background resolution is queued. `recorded`: the entity has its record.
+ * `unaskable`: no source can be asked with the item's hints (nothing queued). `failed`: its
+ * background resolution failed on every try lately, and the item brings no other hints.
+ * `invalid`: `error` says why. */
+export type BackfillStatus = "queued" | "recorded" | "unaskable" | "failed" | "invalid";
 
 export interface BackfillItemResult {
   status: BackfillStatus;
@@ -329,6 +328,8 @@ export interface BackfillItemResult {
 export interface BackfillResult {
   queued: number;
   recorded: number;
+  unaskable: number;
+  failed: number;
   invalid: number;
   items: BackfillItemResult[];
 }

@@ -153,8 +153,12 @@ class Settings:
     # A "no image" record is asked again before its TTL when a request brings other hints that
     # a source can use, at most once per entity per this interval.
     hint_retry_seconds: int = 300
-    # Misses that reach the upstreams, per key per isolate per minute (429 past it): upstream
-    # quotas are small (iTunes allows about 20 requests a minute).
+    # An entity whose background resolution failed on every try is answered `failed` (not
+    # queued again) for this long, unless a request brings other hints.
+    failed_retry_seconds: int = 3600
+    # Resolutions a caller may start per isolate per minute, run inline (a GET miss: 429 past
+    # it) or queued (a batch item: `pending` past it): upstream quotas are small (iTunes allows
+    # about 20 requests a minute).
     miss_limit_per_minute: int = 30
     auth_cache_seconds: int = 60
     # How often an isolate reads D1's change log: a new image_version written anywhere is
@@ -216,6 +220,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "miss_deadline_ms": ("MISS_DEADLINE_MS", _int),
     "negative_ttl_seconds": ("NEGATIVE_TTL_SECONDS", _int),
     "hint_retry_seconds": ("HINT_RETRY_SECONDS", _int),
+    "failed_retry_seconds": ("FAILED_RETRY_SECONDS", _int),
     "miss_limit_per_minute": ("MISS_LIMIT_PER_MINUTE", _int),
     "auth_cache_seconds": ("AUTH_CACHE_SECONDS", _int),
     "change_poll_seconds": ("CHANGE_POLL_SECONDS", _int),

@@ -32,6 +32,7 @@ from rewind_images.errors import (
     ServiceError,
 )
 from rewind_images.http import Request, Response, error_response
+from rewind_images.memo import BoundedDict
 from rewind_images.multipart import FormFile, parse_form_files
 from rewind_images.validation import parse_json_body, parse_path, parse_query
 
@@ -132,11 +133,11 @@ class Route:
         return params
 
 
-@dataclass
-class _ValidationMemo:
+class _ValidationMemo(BoundedDict[tuple[str, str, str], tuple[Any, Any] | BadRequest]):
     """Per-isolate memo of validated path and query (the hit path's requests repeat)."""
 
-    entries: dict[tuple[str, str, str], tuple[Any, Any] | BadRequest] = field(default_factory=dict)
+    def __init__(self) -> None:
+        super().__init__(VALIDATION_MEMO_MAX_ENTRIES)
 
 
 async def dispatch(
@@ -216,7 +217,7 @@ def _path_and_query(
 ) -> tuple[Any, Any]:
     if len(request.path) + len(request.raw_query) > MEMO_MAX_REQUEST_LENGTH:
         return _validate_path_and_query(route.doc, request, params)
-    memo = isolate_object(ctx, "validation", _ValidationMemo).entries
+    memo = isolate_object(ctx, "validation", _ValidationMemo)
     memo_key = (route.operation_id, request.path, request.raw_query)
     cached = memo.get(memo_key)
     if cached is None:
@@ -224,8 +225,6 @@ def _path_and_query(
             cached = _validate_path_and_query(route.doc, request, params)
         except BadRequest as exc:
             cached = exc
-        if len(memo) >= VALIDATION_MEMO_MAX_ENTRIES:
-            memo.clear()
         memo[memo_key] = cached
     if isinstance(cached, BadRequest):
         raise BadRequest(cached.message)

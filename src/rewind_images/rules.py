@@ -37,5 +37,11 @@ URL_PATTERN = r"^https?://[^\x00-\x1f\x7f]*$"
 ENTITY_ID_PATTERN = r"^[^/\\\x00-\x1f\x7f]+$"
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Lone surrogates: a JSON string may carry them ("\\udfff"), but they are not text (UTF-8 cannot
+# encode them, so neither can D1, R2 keys or an answer).
+SURROGATES = re.compile("[\ud800-\udfff]")
+# A value echoed in an answer (an invalid item's fields, an error message) is cut to this many
+# characters, so an answer never grows with the junk it was sent.
+MAX_ECHO_LENGTH = 64
 UUID_RE = re.compile(UUID_PATTERN[1:-1])
 TMDB_ID_RE = re.compile(TMDB_ID_PATTERN[1:-1])

@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field, ValidationError
 from rewind_images.config import MAX_JSON_DEPTH
 from rewind_images.errors import BadRequest
 from rewind_images.json_nesting import nesting_exceeds
-from rewind_images.rules import CONTROL_CHARACTERS
+from rewind_images.rules import CONTROL_CHARACTERS, MAX_ECHO_LENGTH, SURROGATES
 
 TOO_DEEP_MESSAGE = "Body is nested too deeply"
+INVALID_JSON_MESSAGE = "Body is not valid JSON"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,10 +48,29 @@ class ApiModel(BaseModel):
 
 
 def check_text(value: str | None, what: str) -> str | None:
-    """Refuse control characters (pydantic 1's `$` lets a final newline through a pattern)."""
-    if value is not None and CONTROL_CHARACTERS.search(value):
-        raise ValueError(f"{what} contains control characters")
+    """Refuse control characters (pydantic 1's `$` lets a final newline through a pattern) and
+    lone surrogates (not encodable text)."""
+    if value is not None:
+        if CONTROL_CHARACTERS.search(value):
+            raise ValueError(f"{what} contains control characters")
+        if SURROGATES.search(value):
+            raise ValueError(f"{what} is not valid text")
     return value
+
+
+def shown(value: Any) -> str:
+    """A value as an answer may echo it: text as given, anything else as its JSON text; lone
+    surrogates replaced, and cut to `MAX_ECHO_LENGTH` characters with an ellipsis."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = type(value).__name__
+    if len(text) > MAX_ECHO_LENGTH:
+        text = text[:MAX_ECHO_LENGTH] + "\u2026"
+    return SURROGATES.sub("\ufffd", text)
 
 
 class ErrorResponse(ApiModel):
@@ -73,7 +93,7 @@ def parse_path(model: type[M], params: dict[str, str]) -> M:
         field = _first_error_field(exc)
         messages: dict[str, str] = getattr(model, "messages", {})
         template = messages.get(field, "Invalid path")
-        raise BadRequest(template.format(value=params.get(field, ""))) from exc
+        raise BadRequest(template.format(value=shown(params.get(field, "")))) from exc
 
 
 def parse_query(model: type[M], query: dict[str, list[str]]) -> M:
@@ -97,10 +117,15 @@ def parse_json_body(model: type[M], body: bytes, *, optional: bool = False) -> M
     if nesting_exceeds(body, MAX_JSON_DEPTH):
         raise BadRequest(TOO_DEEP_MESSAGE)
     try:
-        data = json.loads(body or (b"{}" if optional else b"null"))
+        data = json.loads(body or (b"{}" if optional else b"null"), parse_constant=_no_constant)
     except ValueError as exc:
-        raise BadRequest("Body is not valid JSON") from exc
+        raise BadRequest(INVALID_JSON_MESSAGE) from exc
     return parse_object(model, data)
+
+
+def _no_constant(name: str) -> Any:
+    # NaN, Infinity and -Infinity: Python's parser accepts them, JSON (RFC 8259) does not.
+    raise ValueError(f"{name} is not JSON")
 
 
 def parse_object(model: type[M], data: Any) -> M:
@@ -112,7 +137,7 @@ def parse_object(model: type[M], data: Any) -> M:
         return model.parse_obj(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(shown(str(p)) for p in first["loc"])
         raise BadRequest(f"Invalid {where}: {first['msg']}") from exc
     except TypeError as exc:
         raise BadRequest("Body has an invalid field") from exc

@@ -90,7 +90,9 @@ def test_failing_sources_are_retried_with_a_delay_then_dead_lettered(
         ("listening", "albums", entity, json.dumps(item(entity, **FAILING), separators=(",", ":")))
     ]
     assert row(service, "listening", "albums", entity) is None  # nothing recorded
-    assert batch(client, key, [item(entity)]).json()["data"][0]["status"] == "pending"
+    # Asked again with the same hints: `failed`, not queued again (admission has the rest).
+    assert batch(client, key, [item(entity, **FAILING)]).json()["data"][0]["status"] == "failed"
+    assert service.queue.sent == []
 
 
 def test_a_message_for_an_entity_that_has_its_record_does_nothing(
@@ -160,7 +162,8 @@ def test_a_dead_letter_without_an_entity_is_kept_too(service: InProcessApp) -> N
 def test_backfill_queues_what_has_no_record_and_counts_the_rest(
     service: InProcessApp, client: httpx.Client, admin: str
 ) -> None:
-    recorded, nothing, stale, new = (unique(n) for n in ("rec", "none", "stale", "new"))
+    names = ("rec", "none", "stale", "new", "bare")
+    recorded, nothing, stale, new, bare = (unique(n) for n in names)
     add_image(service, "listening", "albums", recorded)
     add_image(service, "listening", "albums", nothing, r2_key="", source="none", created_at=NOW)
     add_expired_no_image(service, stale)
@@ -170,10 +173,11 @@ def test_backfill_queues_what_has_no_record_and_counts_the_rest(
         [
             item(recorded),
             item(nothing),
-            item(stale),
-            item(new, **DISCOVERY),
-            {"domain": "listening", "entity_type": "songs", "entity_id": "x"},
+            item(stale, **DISCOVERY),
             item(new),
+            {"domain": "listening", "entity_type": "songs", "entity_id": "x"},
+            item(new, **DISCOVERY),
+            item(bare),
         ],
     )
     assert response.status_code == 200
@@ -181,6 +185,8 @@ def test_backfill_queues_what_has_no_record_and_counts_the_rest(
     assert response.json() == {
         "queued": 3,
         "recorded": 2,
+        "unaskable": 1,
+        "failed": 0,
         "invalid": 1,
         "items": [
             {"status": "recorded"},
@@ -189,9 +195,11 @@ def test_backfill_queues_what_has_no_record_and_counts_the_rest(
             {"status": "queued"},
             {"status": "invalid", "error": "Invalid entity type: songs"},
             {"status": "queued"},
+            {"status": "unaskable"},  # no hints for any source: nothing queued, nothing written
         ],
     }
-    assert service.queue.sent == [item(stale), item(new, **DISCOVERY)]  # once per entity
+    # Once per entity, with the hints of its first item that has any.
+    assert service.queue.sent == [item(stale, **DISCOVERY), item(new, **DISCOVERY)]
     service.drain_queue()
     again = backfill(client, admin, [item(new), item(stale)]).json()
     assert (again["queued"], again["recorded"]) == (0, 2)
@@ -200,7 +208,7 @@ def test_backfill_queues_what_has_no_record_and_counts_the_rest(
 def test_backfill_takes_up_to_1000_items_and_an_admin_key(
     service: InProcessApp, client: httpx.Client, admin: str, key: str
 ) -> None:
-    items = [item(f"bulk-{i}") for i in range(1000)]
+    items = [item(f"bulk-{i}", **DISCOVERY) for i in range(1000)]
     response = backfill(client, admin, items)
     assert response.json()["queued"] == 1000
     assert len(service.queue.sent) == 1000

@@ -763,7 +763,7 @@ def test_queue_mode_sends_batches_and_records_each_outcome(service, tmp_path):
     )
     summary = run(config)
     assert summary.line() == (
-        "queued 2, already recorded 1, failed 0, invalid 2, skipped 0 (already done)"
+        "queued 2, already recorded 1, unaskable 0, failed 0, invalid 2, skipped 0 (already done)"
     )
     assert summary.exit_code() == 0
     calls = [body["items"] for _, body, _ in service.posts]
@@ -824,7 +824,9 @@ def test_main_queue_mode(service, tmp_path, capsys):
     input_path = write_input(tmp_path, QUEUE_LINES)
     argv = [str(input_path), "--base-url", service.base_url, "--key", KEY, "--no-progress"]
     assert main([*argv, "--mode", "queue", "--batch", "3"]) == 0
-    assert "queued 2, already recorded 1, failed 0, invalid 2" in capsys.readouterr().out
+    assert (
+        "queued 2, already recorded 1, unaskable 0, failed 0, invalid 2" in capsys.readouterr().out
+    )
     for bad in (["--batch", "0"], ["--batch", "1001"], ["--mode", "post"]):
         with pytest.raises(SystemExit) as info:
             main([*argv, "--mode", "queue", *bad])

@@ -245,7 +245,7 @@ def test_attachment_routes(doc):
         "status",
         "image",
     }
-    assert schemas["AttachmentStatus"]["enum"] == ["ready", "none", "pending", "invalid"]
+    assert schemas["AttachmentStatus"]["enum"] == ["ready", "none", "pending", "failed", "invalid"]
     attachment = schemas["Attachment"]
     assert set(attachment["required"]) == {
         "cdn_url",
@@ -266,4 +266,11 @@ def test_attachment_routes(doc):
     assert "403" in backfill["responses"]
     limits = schemas["BackfillRequest"]["properties"]["items"]
     assert (limits["minItems"], limits["maxItems"]) == (1, 1000)
-    assert schemas["BackfillResult"]["required"] == ["queued", "recorded", "invalid", "items"]
+    assert schemas["BackfillResult"]["required"] == [
+        "queued",
+        "recorded",
+        "unaskable",
+        "failed",
+        "invalid",
+        "items",
+    ]

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from rewind_images.images.admission import stored_query
 from rewind_images.images.image_store import ImageRecord
-from rewind_images.images.pipeline import stored_query
 from rewind_images.timestamps import parse_timestamp_ms
 from tests.original import ORIGINAL_IMAGES, to_iso_string
 

@@ -160,6 +160,33 @@ def test_failing_sources_are_retried_then_dead_lettered(
     assert upstream.count("/img/fault-http-500") - before == tries  # the pipeline ran each try
     assert worker.sql("SELECT count(*) FROM images WHERE entity_id = ?", (entity,)) == [(0,)]
     assert worker.sql("SELECT count(*) FROM image_claims WHERE entity_id = ?", (entity,)) == [(0,)]
+    # Asked again with the same hints, the batch says so instead of `pending` forever.
+    assert batch(client, key, [item(entity, **FAILING)])[0]["status"] == "failed"
+
+
+def test_items_no_source_can_be_asked_for_write_no_row_and_queue_nothing(
+    worker: LocalWorker, client: httpx.Client, key: str
+) -> None:
+    junk = [item(unique("junk")) for _ in range(20)]
+    junk += [
+        {"domain": "reading", "entity_type": "articles", "entity_id": unique("article")}
+        for _ in range(20)
+    ]
+    assert [answer["status"] for answer in batch(client, key, junk)] == ["none"] * 40
+    # A resolvable item queued after them: once it is resolved, anything queued before it would
+    # have been consumed too.
+    marker = [item(unique("marker"), **DISCOVERY)]
+    assert batch(client, key, marker)[0]["status"] == "pending"
+    poll(
+        lambda: batch(client, key, marker)[0]["status"] == "ready",
+        QUEUE_DEADLINE_S,
+        "the marker resolved",
+    )
+    ids = tuple(str(j["entity_id"]) for j in junk)
+    marks = ", ".join("?" * len(ids))
+    assert worker.sql(f"SELECT count(*) FROM images WHERE entity_id IN ({marks})", ids) == [(0,)]
+    log = worker.log()
+    assert not [i for i in ids if i in log]  # no consumer ever saw them
 
 
 def test_the_backfill_command_queues_through_the_admin_route(
@@ -176,7 +203,7 @@ def test_the_backfill_command_queues_through_the_admin_route(
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
-        "queued 1, already recorded 1, failed 0, invalid 1, skipped 0 (already done)"
+        "queued 1, already recorded 1, unaskable 0, failed 0, invalid 1, skipped 0 (already done)"
     )
     assert "Invalid entity type: songs" in done.stderr
 

@@ -55,7 +55,7 @@ def test_the_js_caller_gets_exactly_the_batch_answer_over_rpc(
     items = [
         item(ready),
         item(nothing),
-        {"domain": "watching", "entity_type": "movies", "entity_id": 603},
+        {"domain": "watching", "entity_type": "movies", "entity_id": 603, "tmdb_id": 603},
         item("bad", entity_type="songs"),
         item(ready),
     ]
@@ -100,3 +100,26 @@ def test_the_single_lookup_and_a_malformed_call_over_rpc(
     refused = call(caller, "/attachments", {"items": []})
     assert refused.status_code == 400
     assert "Invalid items: must be an array of 1 to 100 items" in refused.json()["error"]
+
+
+def test_a_lone_surrogate_over_rpc_spoils_only_its_item(
+    worker: LocalWorker, caller: LocalWorker
+) -> None:
+    # JSON.parse in the caller makes "\udfff" a JS string with a lone surrogate, which crosses
+    # the binding as such: the one door reads it as the HTTP batch does.
+    poll(lambda: connected(caller), CONNECT_DEADLINE_S, "the RPC caller connected")
+    fine = unique("rpc-fine")
+    add_image(worker, "listening", "albums", fine)
+    body = '{"items": [{"domain": "listening", "entity_type": "albums", "entity_id": "a\\udfff"}, '
+    body += f'{{"domain": "listening", "entity_type": "albums", "entity_id": "{fine}"}}]}}'
+    response = httpx.post(
+        f"{caller.base_url}/attachments",
+        content=body,
+        headers={"content-type": "application/json"},
+        timeout=60,
+        verify=shared_tls_context(),
+    )
+    assert response.status_code == 200, response.text
+    bad, good = response.json()["data"]
+    assert (bad["status"], bad["error"]) == ("invalid", "Invalid entity id")
+    assert good["status"] == "ready"

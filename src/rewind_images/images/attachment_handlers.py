@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from rewind_images.config import ITEMS_PER_RATE_UNIT
 from rewind_images.http import JSON_CONTENT_TYPE, Response
+from rewind_images.images import miss_budget
 from rewind_images.images.attachment_answers import answer_items
 from rewind_images.images.attachment_schemas import AttachmentsRequest
 from rewind_images.routing import Call
@@ -29,5 +30,6 @@ async def post_attachments(call: Call[None, None, AttachmentsRequest]) -> Respon
     """Answer every item of a batch with its attachment status."""
     items = call.body.items
     call.key.charge(batch_cost(len(items)) - 1)
-    text = await answer_items(call.ctx, items, call.body.size.value)
+    caller = miss_budget.key_caller(call.key.id)
+    text = await answer_items(call.ctx, items, call.body.size.value, caller)
     return Response(status=200, headers=dict(BATCH_HEADERS), body=f'{{"data":{text}}}'.encode())

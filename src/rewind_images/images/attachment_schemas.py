@@ -17,7 +17,7 @@ from pydantic import Field, validator
 from rewind_images.images.image_schemas import EntityPath, ImageQuery
 from rewind_images.images.variants import SIZE_NAMES, Size
 from rewind_images.rules import MAX_ATTACHMENT_ITEMS, MAX_BACKFILL_ITEMS
-from rewind_images.validation import ApiModel
+from rewind_images.validation import ApiModel, shown
 
 REF_TEMPLATE = "#/definitions/{model}"
 
@@ -58,6 +58,7 @@ class AttachmentStatus(StrEnum):
     ready = "ready"
     none = "none"
     pending = "pending"
+    failed = "failed"
     invalid = "invalid"
 
 
@@ -70,9 +71,13 @@ class AttachmentResult(ApiModel):
     size: str | None = Field(..., description="The item's size, else the batch's.")
     status: AttachmentStatus = Field(
         ...,
-        description="ready: image is the attachment. none: no image exists. pending: queued "
-        "for the background, ask again later. invalid: error says why (the message a single "
-        "GET would get).",
+        description="ready: image is the attachment. none: no image exists (a 'no image' "
+        "record within the negative TTL), or no source can be asked with the item's hints "
+        "(nothing queued; a GET would answer 404). pending: queued for the background (or "
+        "past the caller's miss budget: queued when asked again in a later minute); ask again "
+        "later. failed: the background resolution failed on every try; queued again when "
+        "asked after FAILED_RETRY_SECONDS, or at once with other hints. invalid: error says "
+        "why (the message a single GET would get).",
     )
     image: Attachment | None = Field(...)
     error: str | None = Field(default=None, description="Only with status invalid.")
@@ -128,7 +133,7 @@ def _known_size(value: Any) -> Any:
     # Read as "Invalid size: X. Valid sizes: ..." (the image route's message) once routing
     # prefixes the field.
     if value not in SIZE_NAMES:
-        raise ValueError(f"{value}. Valid sizes: {', '.join(SIZE_NAMES)}")
+        raise ValueError(f"{shown(value)}. Valid sizes: {', '.join(SIZE_NAMES)}")
     return value
 
 
@@ -181,6 +186,8 @@ class BackfillStatus(StrEnum):
 
     queued = "queued"
     recorded = "recorded"
+    unaskable = "unaskable"
+    failed = "failed"
     invalid = "invalid"
 
 
@@ -189,9 +196,12 @@ class BackfillItemResult(ApiModel):
 
     status: BackfillStatus = Field(
         ...,
-        description="queued: a background resolution is queued. recorded: the entity already "
-        "has its record (an image, or a 'no image' within the negative TTL). invalid: error "
-        "says why.",
+        description="queued: a background resolution is queued (or this isolate queued it in "
+        "the last 5 minutes). recorded: the entity already has its record (an image, or a "
+        "'no image' within the negative TTL). unaskable: no source can be asked with the "
+        "item's hints (nothing queued; a GET would answer 404). failed: its background "
+        "resolution failed on every try within FAILED_RETRY_SECONDS and the item brings no "
+        "other hints (not queued again yet). invalid: error says why.",
     )
     error: str | None = Field(default=None, description="Only with status invalid.")
 
@@ -201,5 +211,7 @@ class BackfillResult(ApiModel):
 
     queued: int
     recorded: int
+    unaskable: int
+    failed: int
     invalid: int
     items: list[BackfillItemResult]

@@ -27,6 +27,7 @@ from rewind_images.context import Context, isolate_object
 from rewind_images.images.image_store import Entity, ImageRecord
 from rewind_images.images.placeholders import placeholders_for
 from rewind_images.images.variants import DIMENSIONS, Size, cdn_url
+from rewind_images.memo import BoundedDict
 
 ASPECT_RATIO_DECIMALS = 4
 READY = "ready"  # the status of a batch item with an image
@@ -80,8 +81,8 @@ class AttachmentCache:
     """(entity, size) -> (record, AttachmentText): valid while `record` is the cached record
     object (a new record object, after a change, builds a new entry). Oldest dropped first."""
 
-    entries: dict[tuple[Entity, str], tuple[ImageRecord, AttachmentText]] = field(
-        default_factory=dict
+    entries: BoundedDict[tuple[Entity, str], tuple[ImageRecord, AttachmentText]] = field(
+        default_factory=lambda: BoundedDict(ATTACHMENT_CACHE_MAX_ENTRIES)
     )
 
     def get(self, entity: Entity, size: str, record: ImageRecord) -> AttachmentText | None:
@@ -91,8 +92,6 @@ class AttachmentCache:
 
     def put(self, entity: Entity, size: str, record: ImageRecord, text: AttachmentText) -> None:
         """Remember an attachment's text."""
-        if len(self.entries) >= ATTACHMENT_CACHE_MAX_ENTRIES:
-            del self.entries[next(iter(self.entries))]
         self.entries[(entity, size)] = (record, text)
 
 

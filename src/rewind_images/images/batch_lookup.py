@@ -1,15 +1,17 @@
-"""Records of many entities at once: the isolate's record cache first (after a due poll of the
-change log, as for a single GET), then one batched D1 read for the rest (`get_images`: as few
-statements as the bound-parameter limit allows, in one round trip). Records read are cached."""
+"""What many entities have at once: their records (the isolate's record cache first, after a due
+poll of the change log as for a single GET, then one batched D1 read for the rest: `get_images`,
+as few statements as the bound-parameter limit allows, in one round trip; records read are
+cached), and their last failed background resolutions (one batched read of the dead letters)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from rewind_images.context import Context
-from rewind_images.images import image_store, record_cache
+from rewind_images.images import dead_letter_store, image_store, record_cache
+from rewind_images.images.admission import Failure, hints_of
 from rewind_images.images.image_store import Entity, ImageRecord
-from rewind_images.images.miss_gate import negative_expired
+from rewind_images.timestamps import parse_timestamp_ms
 
 
 async def lookup_many(ctx: Context, entities: Iterable[Entity]) -> dict[Entity, ImageRecord]:
@@ -33,7 +35,14 @@ async def lookup_many(ctx: Context, entities: Iterable[Entity]) -> dict[Entity, 
     return found
 
 
-def resolution_due(ctx: Context, record: ImageRecord | None) -> bool:
-    """Whether the sources should be asked for this entity, by the GET's rule: it has no
-    record, or a "no image" record past the negative TTL."""
-    return record is None or (not record.has_image and negative_expired(record, ctx))
+async def failures_of(ctx: Context, entities: Sequence[Entity]) -> dict[Entity, Failure]:
+    """The last dead-lettered resolution of each of those entities that has one."""
+    failures: dict[Entity, Failure] = {}
+    for entity, row in (await dead_letter_store.last_dead_letters(ctx.db, entities)).items():
+        try:
+            at_ms = parse_timestamp_ms(row.get("dead_at"))
+        except ValueError:
+            at_ms = None
+        if at_ms is not None:
+            failures[entity] = Failure(at_ms, hints_of(row.get("body")).hints())
+    return failures

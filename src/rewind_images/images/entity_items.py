@@ -10,23 +10,26 @@ it gets exactly the message a single GET for the same entity would get (`Invalid
 batch's size applies) and only read where a size matters; hints are optional; other fields are
 ignored. `entity_id` and `tmdb_id` may also be JSON integers (callers often hold numeric ids).
 
-Readings are memoised per isolate like routing's path validation, so a page asking for the same
-entities again pays a dict lookup per item, not a pydantic validation.
+Readings of short items are memoised per isolate like routing's path validation, so a page
+asking for the same entities again pays a dict lookup per item, not a pydantic validation; the
+memo is bounded by entries and holds only items whose text fits `MEMO_MAX_REQUEST_LENGTH`. An
+invalid item's fields are echoed as `validation.shown` cuts them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from rewind_images.config import VALIDATION_MEMO_MAX_ENTRIES
+from rewind_images.config import MEMO_MAX_REQUEST_LENGTH, VALIDATION_MEMO_MAX_ENTRIES
 from rewind_images.context import Context, isolate_object
 from rewind_images.errors import BadRequest
 from rewind_images.images.image_schemas import HINT_NAMES, EntityPath, ImagePath, ImageQuery
 from rewind_images.images.image_store import Entity
-from rewind_images.validation import parse_path, parse_query
+from rewind_images.memo import BoundedDict, fits
+from rewind_images.validation import parse_path, parse_query, shown
 
 NOT_AN_OBJECT_MESSAGE = "Item must be a JSON object"
 _FIELDS = ("domain", "entity_type", "entity_id", "size", *HINT_NAMES)
@@ -59,31 +62,29 @@ class BadItem:
 Reading = EntityItem | BadItem
 
 
-@dataclass
-class _ItemMemo:
-    entries: dict[tuple[Any, ...], Reading] = field(default_factory=dict)
+class _ItemMemo(BoundedDict[tuple[Any, ...], Reading]):
+    def __init__(self) -> None:
+        super().__init__(VALIDATION_MEMO_MAX_ENTRIES)
 
 
 def read_items(ctx: Context, raws: Sequence[Any], size: str | None) -> list[Reading]:
     """Read items; `size` is the size that applies to an item that names none (None: sizes
     are not read at all, as for backfills and queue messages)."""
-    memo = isolate_object(ctx, "entity_items", _ItemMemo).entries
+    memo = isolate_object(ctx, "entity_items", _ItemMemo)
     readings: list[Reading] = []
     for raw in raws:
         if not isinstance(raw, dict):
             readings.append(BadItem(NOT_AN_OBJECT_MESSAGE, size=size))
             continue
         values = tuple(map(raw.get, _FIELDS))
-        if not set(map(type, values)) <= _PLAIN:
-            readings.append(_read(raw, size))  # numbers, odd values: 1 == 1.0 == True as keys
+        # Numbers and odd values are not memoised (1 == 1.0 == True as keys), nor long texts.
+        if not set(map(type, values)) <= _PLAIN or not fits(values, MEMO_MAX_REQUEST_LENGTH):
+            readings.append(_read(raw, size))
             continue
         key = (size, *values)
         reading = memo.get(key)
         if reading is None:
-            reading = _read(raw, size)
-            if len(memo) >= VALIDATION_MEMO_MAX_ENTRIES:
-                memo.clear()
-            memo[key] = reading
+            reading = memo[key] = _read(raw, size)
         readings.append(reading)
     return readings
 
@@ -114,8 +115,9 @@ def _read(raw: dict[str, Any], size: str | None) -> Reading:
     if size is not None:
         model = ImagePath
         given = raw.get("size")
-        size_echo = size if given is None else given if isinstance(given, str) else None
-        params["size"] = size_echo if size_echo is not None else _json(given)
+        size_text = size if given is None else given if isinstance(given, str) else None
+        params["size"] = size_text if size_text is not None else _json(given)
+        size_echo = shown(size_text) if size_text is not None else None
     try:
         path = parse_path(model, params)
         query = parse_query(ImageQuery, _hints(raw))
@@ -146,7 +148,7 @@ def _hints(raw: dict[str, Any]) -> dict[str, list[str]]:
 
 def _echo(raw: dict[str, Any], name: str) -> str | None:
     text = _text(raw, name)
-    return text if text is not None and raw.get(name) is not None else None
+    return shown(text) if text is not None and raw.get(name) is not None else None
 
 
 def _json(value: Any) -> str:

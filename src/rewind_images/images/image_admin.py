@@ -17,6 +17,7 @@ from rewind_images.errors import (
 )
 from rewind_images.http import Response, json_response
 from rewind_images.images import (
+    admission,
     claims,
     image_store,
     pipeline,
@@ -197,7 +198,7 @@ async def revert(call: Call[EntityPath, ImageQuery, None]) -> Response:
         raise NotFound(NO_RECORD_MESSAGE)
     if not record.is_override:
         raise BadRequest("This entity has no override")
-    query = pipeline.query_for(call.query, record)
+    query = admission.query_for(call.query, record)
     outcome = await pipeline.bounded_search(ctx, entity, query)
     if outcome.found is None and outcome.failures:
         print(f"revert of {'/'.join(entity)}: sources failed: {'; '.join(outcome.failures)}")
@@ -209,7 +210,7 @@ async def revert(call: Call[EntityPath, ImageQuery, None]) -> Response:
             token,
             outcome.found,
             is_override=False,
-            hints=pipeline.hints_json(query),
+            hints=admission.hints_json(query),
         )
     return json_response(_info(entity, updated), headers=NO_STORE)
 

@@ -2,8 +2,9 @@
 
 A hit is: validated path (memoised per isolate by routing), the record (cached per isolate and
 kept fresh from D1's change log, see `record_cache`; otherwise one indexed D1 lookup), a 302.
-A miss, or a "no image" record past its TTL or asked with other hints, runs the pipeline when
-the gate lets it (`miss_gate`: some source can be asked, the key's miss budget is not spent).
+Anything but a hit asks the one door (`admission`): a miss, or a "no image" record past its TTL
+or asked with other hints, runs the pipeline inline when some source can be asked, spending one
+unit of the key's miss budget (`miss_budget`: 429 past it).
 
 Cache-Control of the 302 is `no-cache`: an override or revert bumps `image_version` at any
 moment, and any positive lifetime on the redirect could outlive that change. The bytes behind
@@ -16,7 +17,8 @@ from __future__ import annotations
 from rewind_images.config import Settings
 from rewind_images.errors import NotFound
 from rewind_images.http import Response
-from rewind_images.images import miss_gate, pipeline, record_cache
+from rewind_images.images import miss_budget, pipeline, record_cache
+from rewind_images.images.admission import Verdict, admit
 from rewind_images.images.attachment_form import attachment_response, wants_json
 from rewind_images.images.image_schemas import ImagePath, ImageRouteQuery
 from rewind_images.images.image_store import ImageRecord
@@ -49,11 +51,12 @@ async def get_image(call: Call[ImagePath, ImageRouteQuery, None]) -> Response:
     ctx, path = call.ctx, call.path
     entity = path.entity
     record = await record_cache.lookup(ctx, entity)
-    query = miss_gate.search_query(ctx, entity, call.query, record)
-    if query is not None:
-        miss_gate.charge(ctx, call.key.id)
-        record = await pipeline.resolve(ctx, entity, query, previous=record)
-        record_cache.record_cache(ctx).remember(entity, record)
+    if record is None or not record.has_image:  # a hit asks nothing more
+        admission = admit(ctx, entity, call.query, record)
+        if admission.verdict is Verdict.resolve:
+            miss_budget.charge(ctx, miss_budget.key_caller(call.key.id))
+            record = await pipeline.resolve(ctx, entity, admission.query, previous=record)
+            record_cache.record_cache(ctx).remember(entity, record)
     if record is None or not record.has_image:
         raise NotFound(NO_IMAGE_MESSAGE, headers={"cache-control": NOT_FOUND_CACHE_CONTROL})
     if wants_json(call.request, call.query):

@@ -63,9 +63,14 @@ IMAGE_ROUTES: tuple[Route, ...] = (
             summary="Attachments of up to 100 entities",
             tag="Images",
             description="One result per item, in request order: `ready` with the attachment, "
-            "`none` (no image exists), `pending` (queued for background resolution; ask "
-            "again later) or `invalid` (with the message a single GET would get). Misses are "
-            "never resolved inline. Costs ceil(items / 10) requests of the key's rate limit.",
+            "`none` (no image exists, or no source can be asked with the item's hints: nothing "
+            "queued), `pending` (queued for background resolution, or past the key's miss "
+            "budget; ask again later), `failed` (the background resolution failed on every "
+            "try; queued again after FAILED_RETRY_SECONDS or with other hints) or `invalid` "
+            "(with the message a single GET would get). Every status is decided by the same "
+            "rules as a GET miss; misses are never resolved inline, and each one queued spends "
+            "one unit of the key's miss budget. Costs ceil(items / 10) requests of the key's "
+            "rate limit.",
             body_model=AttachmentsRequest,
             ok_model=AttachmentsAnswer,
             errors=(400, 413),
@@ -158,7 +163,9 @@ IMAGE_ROUTES: tuple[Route, ...] = (
         Operation(
             "Queue the background resolution of up to 1,000 entities",
             "Admin",
-            description="Entities that already have their record are counted, not queued.",
+            description="Each item passes the same rules as a GET miss (no miss budget is "
+            "spent): `queued`, `recorded` (it has its record), `unaskable` (no source can be "
+            "asked with its hints), `failed` (dead-lettered lately, same hints) or `invalid`.",
             body_model=BackfillRequest,
             ok_model=BackfillResult,
             errors=(400, 413),

@@ -354,48 +354,60 @@ async def prune_changes(db: Database, older_than_ms: int) -> None:
 
 # --- batched reads ----------------------------------------------------------------------------
 
-# An entity's path `domain/entity_type/entity_id`, as the expression index idx_images_path has it
-# (migration 0002): one bound parameter per entity, so a statement reads the most entities D1's
-# parameter limit allows. Unambiguous, since no part may contain '/' (rows are still matched
-# back by their own columns).
-_PATH = "domain || '/' || entity_type || '/' || entity_id"
+# An entity's path `domain/entity_type/entity_id`, as the expression indexes idx_images_path and
+# idx_image_dead_letters_path have it (migrations 0002, 0003): one bound parameter per entity,
+# so a statement reads the most entities D1's parameter limit allows. Unambiguous, since no part
+# may contain '/' (rows are still matched back by their own columns).
+ENTITY_PATH = "domain || '/' || entity_type || '/' || entity_id"
 _BATCH_COLUMNS = f"domain, entity_type, entity_id, {_RECORD_COLUMNS}"
 
 
-def batched_select(
-    entities: Sequence[Entity], max_params: int = D1_MAX_BOUND_PARAMETERS
+def path_in_statements(
+    select: str, entities: Sequence[Entity], max_params: int = D1_MAX_BOUND_PARAMETERS
 ) -> list[Statement]:
-    """The SELECTs that read the rows of `entities` (repeats once): ceil(n / max_params) of
-    them, one bound parameter per entity, each served by the path index."""
+    """`select` (a SELECT ... WHERE, of a table with the entity columns and a path index) for
+    each chunk of `entities` (repeats once): ceil(n / max_params) statements, one bound
+    parameter per entity, each served by the path index."""
     paths = list(dict.fromkeys("/".join(entity) for entity in entities))
     statements: list[Statement] = []
     for start in range(0, len(paths), max_params):
         chunk = paths[start : start + max_params]
         marks = ", ".join("?" * len(chunk))
-        statements.append(
-            (f"SELECT {_BATCH_COLUMNS} FROM images WHERE {_PATH} IN ({marks})", chunk)
-        )
+        statements.append((f"{select} {ENTITY_PATH} IN ({marks})", chunk))
     return statements
+
+
+def batched_select(
+    entities: Sequence[Entity], max_params: int = D1_MAX_BOUND_PARAMETERS
+) -> list[Statement]:
+    """The SELECTs that read the `images` rows of `entities`."""
+    return path_in_statements(f"SELECT {_BATCH_COLUMNS} FROM images WHERE", entities, max_params)
+
+
+async def run_reads(db: Database, statements: Sequence[Statement]) -> list[Row]:
+    """Every row of several SELECTs, in one D1 round trip."""
+    if not statements:
+        return []
+    if len(statements) == 1:
+        sql, params = statements[0]
+        return await db.all(sql, *params)
+    return [row for rows in await db.batch(statements) for row in rows]
+
+
+def row_entity(row: Row) -> Entity:
+    """The entity a row names."""
+    return (str(row["domain"]), str(row["entity_type"]), str(row["entity_id"]))
 
 
 async def get_images(db: Database, entities: Sequence[Entity]) -> dict[Entity, ImageRecord]:
     """The records of many entities (those that have one), read with `batched_select` in one
     D1 round trip."""
-    statements = batched_select(entities)
-    if not statements:
-        return {}
-    if len(statements) == 1:
-        sql, params = statements[0]
-        results = [await db.all(sql, *params)]
-    else:
-        results = await db.batch(statements)
     wanted = set(entities)
     found: dict[Entity, ImageRecord] = {}
-    for rows in results:
-        for row in rows:
-            entity = (str(row["domain"]), str(row["entity_type"]), str(row["entity_id"]))
-            if entity in wanted:
-                found[entity] = ImageRecord.from_row(row)
+    for row in await run_reads(db, batched_select(entities)):
+        entity = row_entity(row)
+        if entity in wanted:
+            found[entity] = ImageRecord.from_row(row)
     return found
 
 

@@ -18,6 +18,7 @@ from rewind_images.http import JSON_CONTENT_TYPE, Request, Response, json_respon
 from rewind_images.images.attachment_answers import answer_items
 from rewind_images.images.attachment_schemas import AttachmentsRequest
 from rewind_images.images.demo_page_html import PAGE_HTML
+from rewind_images.images.miss_budget import DEMO_CALLER
 from rewind_images.images.variants import DIMENSIONS
 from rewind_images.validation import parse_json_body
 
@@ -45,7 +46,7 @@ async def serve(request: Request, ctx: Context) -> Response | None:
             body = parse_json_body(AttachmentsRequest, await request.read_body(MAX_JSON_BODY_BYTES))
         except BadRequest as exc:
             return json_response({"error": exc.message, "status": 400}, 400)
-        text = await answer_items(ctx, body.items, body.size.value)
+        text = await answer_items(ctx, body.items, body.size.value, DEMO_CALLER)
         headers = {"content-type": JSON_CONTENT_TYPE, "cache-control": "no-store"}
         return Response(200, headers, f'{{"data":{text}}}'.encode())
     return None

@@ -8,7 +8,7 @@
     └─ record     the upsert releases the claim in the same D1 transaction
 
 Outcomes: an image -> its record (302); every source says "nothing" -> a "no image" record
-(404, asked again after the negative TTL, or sooner with other hints: `miss_gate`); sources
+(404, asked again after the negative TTL, or sooner with other hints: `admission`); sources
 failing (timeouts, 5xx, bad bytes) or the search passing its deadline -> 502 and nothing
 recorded. The search's deadline (`Settings.search_deadline_ms`) is shorter than the claim's
 lease, and the write is conditioned on the claim, so a run that lost its claim changes nothing
@@ -18,50 +18,17 @@ and answers the record that won.
 from __future__ import annotations
 
 import asyncio
-import json
 
 from rewind_images.config import CLAIM_WAIT_MS
 from rewind_images.context import Context
 from rewind_images.errors import UpstreamError
 from rewind_images.images import claims, image_store, search, storage
+from rewind_images.images.admission import hints_json
 from rewind_images.images.image_schemas import ImageQuery
 from rewind_images.images.image_store import Entity, ImageRecord
 from rewind_images.timestamps import iso_from_ms
 
 UPSTREAM_FAILED_MESSAGE = "Image sources failed; try again later"
-NO_HINTS = ImageQuery.parse_obj({})
-# The original service stores its hints under camelCase names: rows it wrote are read alike.
-ORIGINAL_HINT_NAMES = {
-    "artistName": "artist_name",
-    "albumName": "album_name",
-    "tmdbId": "tmdb_id",
-    "articleUrl": "article_url",
-}
-
-
-def hints_json(query: ImageQuery) -> str | None:
-    """The hints a record is made with, as stored in `search_hints`."""
-    used = query.hints()
-    return json.dumps(used, sort_keys=True) if used else None
-
-
-def stored_query(record: ImageRecord | None) -> ImageQuery:
-    """The hints a record was made with, ours or the original's (none when it has none, or
-    they no longer validate)."""
-    if record is None or not record.search_hints:
-        return NO_HINTS
-    try:
-        stored = json.loads(record.search_hints)
-        if not isinstance(stored, dict):
-            return NO_HINTS
-        return ImageQuery.parse_obj({ORIGINAL_HINT_NAMES.get(k, k): v for k, v in stored.items()})
-    except ValueError:  # also pydantic's ValidationError: rows written by older code
-        return NO_HINTS
-
-
-def query_for(given: ImageQuery, record: ImageRecord | None) -> ImageQuery:
-    """The hints to search with: the request's, or the record's own when it brings none."""
-    return given if given.hints() else stored_query(record)
 
 
 async def resolve(
@@ -124,5 +91,5 @@ async def _run(
     # Not written: the claim was lost (its lease ran out and another writer took it) or an
     # override holds the row. Nothing of ours was kept; the record that won is the answer.
     if result.record is None:
-        raise UpstreamError(UPSTREAM_FAILED_MESSAGE)  # the row vanished (an override reverted)
+        raise UpstreamError(UPSTREAM_FAILED_MESSAGE)  # the row vanished (deleted meanwhile)
     return result.record

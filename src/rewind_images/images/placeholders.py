@@ -17,18 +17,19 @@ from rewind_images.config import PLACEHOLDER_CACHE_MAX_ENTRIES
 from rewind_images.context import Context, isolate_object
 from rewind_images.images import placeholder_store
 from rewind_images.imaging.placeholder import placeholder_data_url
+from rewind_images.memo import BoundedDict
 
 
 @dataclass
 class PlaceholderCache:
     """The isolate's data URLs by hash, oldest dropped first past the bound."""
 
-    urls: dict[str, str | None] = field(default_factory=dict)
+    urls: BoundedDict[str, str | None] = field(
+        default_factory=lambda: BoundedDict(PLACEHOLDER_CACHE_MAX_ENTRIES)
+    )
 
     def put(self, thumbhash: str, url: str | None) -> None:
         """Remember a hash's data URL (None: the hash does not decode)."""
-        if len(self.urls) >= PLACEHOLDER_CACHE_MAX_ENTRIES:
-            del self.urls[next(iter(self.urls))]
         self.urls[thumbhash] = url
 
 

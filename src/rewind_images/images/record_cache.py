@@ -23,16 +23,19 @@ from rewind_images.config import (
 from rewind_images.context import Context, isolate_object
 from rewind_images.images import image_store
 from rewind_images.images.image_store import Entity, ImageRecord
+from rewind_images.memo import BoundedDict
 
 
 @dataclass
 class RecordCache:
     """The isolate's records, the redirect headers built from them, and the log watermark."""
 
-    records: dict[Entity, ImageRecord] = field(default_factory=dict)
+    records: BoundedDict[Entity, ImageRecord] = field(
+        default_factory=lambda: BoundedDict(RECORD_CACHE_MAX_ENTRIES)
+    )
     # Headers built from (record, size), reused while the record object is the cached one.
-    derived: dict[tuple[Entity, str], tuple[ImageRecord, dict[str, str]]] = field(
-        default_factory=dict
+    derived: BoundedDict[tuple[Entity, str], tuple[ImageRecord, dict[str, str]]] = field(
+        default_factory=lambda: BoundedDict(RECORD_CACHE_MAX_ENTRIES)
     )
     watermark: int | None = None
     polled_ms: int = 0
@@ -49,10 +52,7 @@ class RecordCache:
         self.records.pop(entity, None)
 
     def remember(self, entity: Entity, record: ImageRecord) -> None:
-        """Cache a record just read or written."""
-        if len(self.records) >= RECORD_CACHE_MAX_ENTRIES:
-            self.records.clear()
-            self.derived.clear()
+        """Cache a record just read or written (the oldest entry makes room when full)."""
         self.records[entity] = record
 
     def headers_for(

@@ -28,7 +28,9 @@ from rewind_images.http import Request
 from rewind_images.keys import key_store
 from rewind_images.keys.key_material import hash_token
 from rewind_images.keys.key_store import KeyRecord
+from rewind_images.memo import BoundedDict
 from rewind_images.timestamps import iso_from_ms
+from rewind_images.windows import FixedWindows
 
 
 @dataclass
@@ -59,8 +61,12 @@ class _Usage:
 class AuthState:
     """Per-isolate caches: key rows, rate windows, unflushed usage."""
 
-    keys: dict[str, tuple[KeyRecord | None, int]] = field(default_factory=dict)
-    windows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    keys: BoundedDict[str, tuple[KeyRecord | None, int]] = field(
+        default_factory=lambda: BoundedDict(KEY_CACHE_MAX_ENTRIES)
+    )
+    windows: FixedWindows[int] = field(
+        default_factory=lambda: FixedWindows(RATE_WINDOW_MS, KEY_CACHE_MAX_ENTRIES)
+    )
     usage: dict[int, _Usage] = field(default_factory=dict)
 
     def forget(self, key_hash: str | None = None) -> None:
@@ -97,26 +103,18 @@ async def _lookup(ctx: Context, state: AuthState, key_hash: str, now: int) -> Ke
     if cached is not None and now - cached[1] < ctx.settings.auth_cache_seconds * 1000:
         return cached[0]
     record = await key_store.key_by_hash(ctx.db, key_hash)
-    if len(state.keys) >= KEY_CACHE_MAX_ENTRIES:
-        state.keys.clear()  # bounded memory under a flood of random tokens
-    state.keys[key_hash] = (record, now)
+    state.keys[key_hash] = (record, now)  # bounded: a flood of random tokens evicts old ones
     return record
 
 
 def _rate_limit(state: AuthState, record: KeyRecord, now: int, cost: int = 1) -> dict[str, str]:
-    window = now // RATE_WINDOW_MS
-    reset_s = (window + 1) * RATE_WINDOW_MS // 1000
-    start, count = state.windows.get(record.id, (window, 0))
-    if start != window:
-        count = 0
-    limit = record.rate_limit_rpm
-    headers = {"x-ratelimit-limit": str(limit), "x-ratelimit-reset": str(reset_s)}
-    if count + cost > limit:
-        retry = max(1, reset_s - now // 1000)
-        headers.update({"x-ratelimit-remaining": str(limit - count), "retry-after": str(retry)})
+    windows, limit = state.windows, record.rate_limit_rpm
+    headers = {"x-ratelimit-limit": str(limit), "x-ratelimit-reset": str(windows.reset_s(now))}
+    if windows.take(record.id, limit, now, cost) != cost:
+        headers["x-ratelimit-remaining"] = str(max(0, limit - windows.used(record.id, now)))
+        headers["retry-after"] = str(windows.retry_after_s(now))
         raise TooManyRequests("Too Many Requests", headers=headers)
-    state.windows[record.id] = (window, count + cost)
-    headers["x-ratelimit-remaining"] = str(limit - count - cost)
+    headers["x-ratelimit-remaining"] = str(limit - windows.used(record.id, now))
     return headers
 
 

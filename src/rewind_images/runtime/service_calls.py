@@ -19,6 +19,7 @@ from rewind_images.errors import BadRequest
 from rewind_images.images import background
 from rewind_images.images.attachment_answers import answer_items
 from rewind_images.images.attachment_schemas import AttachmentsRequest
+from rewind_images.images.miss_budget import RPC_CALLER
 from rewind_images.runtime.edge import build_context
 from rewind_images.runtime.js_convert import to_python
 from rewind_images.runtime.queue_binding import delivered
@@ -49,7 +50,8 @@ async def _answers(env: Any, js_ctx: Any, items: Any, size: Any) -> str:
         request = parse_object(AttachmentsRequest, arguments)
     except BadRequest as exc:
         raise RpcError(exc.message) from None
-    return await answer_items(build_context(env, js_ctx), request.items, request.size.value)
+    ctx = build_context(env, js_ctx)
+    return await answer_items(ctx, request.items, request.size.value, RPC_CALLER)
 
 
 async def rpc_attachments(env: Any, js_ctx: Any, items: Any, size: Any = None) -> Any:

@@ -1,0 +1,51 @@
+"""The miss budget: how many resolutions a caller may start per minute.
+
+Every resolution admitted for a caller spends one unit, when it is run (a GET miss) or when it
+is queued (a batch item, an RPC item, a demo tile): past `settings.miss_limit_per_minute` in a
+minute, a GET answers 429 with its own message and `Retry-After`, and a batch answers the rest
+`pending` without queueing them (they are queued when asked again in a later minute). Upstream
+quotas are small (iTunes allows about 20 requests a minute), so no caller can drive unbounded
+upstream traffic or rows. The admin backfill and the queue consumer spend none: the backfill
+exists to queue many, and the consumer runs at the queue's own pace.
+
+Callers are named: `key:<id>` for an API key, `rpc` for the service binding, `demo` for the
+local demo page. Counted per isolate, in the same fixed windows as the keys' rate limits.
+"""
+
+from __future__ import annotations
+
+from rewind_images.config import KEY_CACHE_MAX_ENTRIES, RATE_WINDOW_MS
+from rewind_images.context import Context, isolate_object
+from rewind_images.errors import TooManyRequests
+from rewind_images.windows import FixedWindows
+
+MISS_LIMIT_MESSAGE = "Too many new images requested; try again later"
+RPC_CALLER = "rpc"
+DEMO_CALLER = "demo"
+
+
+def key_caller(key_id: int) -> str:
+    """The budget's name for an API key."""
+    return f"key:{key_id}"
+
+
+class _MissWindows(FixedWindows[str]):
+    def __init__(self) -> None:
+        super().__init__(RATE_WINDOW_MS, KEY_CACHE_MAX_ENTRIES)
+
+
+def _windows(ctx: Context) -> _MissWindows:
+    return isolate_object(ctx, "misses", _MissWindows)
+
+
+def take(ctx: Context, caller: str, wanted: int) -> int:
+    """Spend up to `wanted` units of the caller's budget; how many it allowed."""
+    limit = ctx.settings.miss_limit_per_minute
+    return _windows(ctx).take(caller, limit, ctx.clock_ms(), wanted, partial=True)
+
+
+def charge(ctx: Context, caller: str) -> None:
+    """Spend one unit; TooManyRequests (with Retry-After) when none is left."""
+    if take(ctx, caller, 1) == 0:
+        retry_s = _windows(ctx).retry_after_s(ctx.clock_ms())
+        raise TooManyRequests(MISS_LIMIT_MESSAGE, headers={"retry-after": str(retry_s)})
