@@ -5,6 +5,7 @@ says what is left. The account is a fake wrangler here (no network in tests)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -43,11 +44,19 @@ def test_the_dry_run_builds_the_upload_offline_and_prints_its_size(tmp_path: Pat
 
 
 def test_make_deploy_passes_dry_run_on() -> None:
+    # Not as a sub-make of `make test` (whose flags would come along).
+    alone = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+
     def command(*args: str) -> str:
         listed = subprocess.run(
-            ["make", "-n", "deploy", *args], cwd=ROOT, capture_output=True, text=True, check=True
+            ["make", "--no-print-directory", "-n", "deploy", *args],
+            cwd=ROOT,
+            env=alone,
+            capture_output=True,
+            text=True,
+            check=True,
         )
-        return listed.stdout.strip().splitlines()[-1]
+        return next(line.strip() for line in listed.stdout.splitlines() if "deploy.py" in line)
 
     assert command("DRY_RUN=1").endswith("scripts/deploy.py --dry-run")
     assert command().endswith("scripts/deploy.py")
