@@ -7,7 +7,7 @@ UPSTREAMS ?= real
 STATE ?= $(if $(filter fake,$(UPSTREAMS)),.state/fake,.state)
 PYTEST_ARGS ?=
 
-.PHONY: setup dev test lint unit demo key bench clean
+.PHONY: setup dev test lint unit demo key bench clean deploy
 
 setup:
 	@scripts/setup.sh
@@ -42,3 +42,8 @@ clean:
 SCOPE ?= read
 key: setup
 	@.venv/bin/python scripts/keys.py --scope $(SCOPE) --state $(STATE) $(if $(REMOTE),--remote,)
+
+# Deploy to the Cloudflare account wrangler is logged in to (docs/operations.md); DRY_RUN=1 only
+# builds the upload, offline, and prints its size.
+deploy: setup
+	@.venv/bin/python scripts/deploy.py $(if $(DRY_RUN),--dry-run,)

@@ -10,12 +10,23 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 WRANGLER = ROOT / "scripts" / "wrangler-local"
 MIGRATIONS = ROOT / "migrations"
 TEMPLATES = ROOT / ".build" / "d1-templates"
+WRANGLER_DEFAULT_MIGRATIONS_TABLE = "d1_migrations"
+
+
+def migrations_of(config: Path | None = None) -> tuple[Path, str]:
+    """The migrations folder of a configuration's D1 database and the table wrangler records
+    them in (this service names its own table: wrangler.toml `migrations_table`)."""
+    path = config or ROOT / "wrangler.toml"
+    database = tomllib.loads(path.read_text())["d1_databases"][0]
+    folder = path.parent / database.get("migrations_dir", "migrations")
+    return folder, database.get("migrations_table", WRANGLER_DEFAULT_MIGRATIONS_TABLE)
 
 
 def apply_migrations(state_dir: Path, config: Path | None = None) -> None:
@@ -27,7 +38,7 @@ def apply_migrations(state_dir: Path, config: Path | None = None) -> None:
     migrated by wrangler only when a migration file is not yet recorded in it.
     """
     if _d1_files(state_dir):
-        if _unapplied(state_dir):
+        if _unapplied(state_dir, config):
             _wrangler_apply(state_dir, config)
         return
     template = migrated_template(config)
@@ -62,7 +73,7 @@ def migrated_template(config: Path | None = None) -> Path:
     making it twice.
     """
     inputs = [config or ROOT / "wrangler.toml", ROOT / "node_modules" / "wrangler" / "package.json"]
-    inputs += sorted(MIGRATIONS.glob("*.sql"))
+    inputs += sorted(migrations_of(config)[0].glob("*.sql"))
     digest = hashlib.sha256()
     for path in inputs:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -81,14 +92,15 @@ def _d1_files(state_dir: Path) -> list[Path]:
     return [p for p in (state_dir / "v3" / "d1").rglob("*.sqlite") if p.name != "metadata.sqlite"]
 
 
-def _unapplied(state_dir: Path) -> bool:
+def _unapplied(state_dir: Path, config: Path | None = None) -> bool:
     """Whether a migration file is missing from the database's own record of applied ones."""
+    folder, table = migrations_of(config)
     with contextlib.closing(sqlite3.connect(d1_sqlite_path(state_dir), timeout=10)) as conn:
         try:
-            applied = {name for (name,) in conn.execute("SELECT name FROM d1_migrations")}
+            applied = {name for (name,) in conn.execute(f'SELECT name FROM "{table}"')}
         except sqlite3.OperationalError:  # no migrations table yet
             return True
-    return any(path.name not in applied for path in MIGRATIONS.glob("*.sql"))
+    return any(path.name not in applied for path in folder.glob("*.sql"))
 
 
 def d1_sqlite_path(state_dir: Path) -> Path:

@@ -48,6 +48,10 @@ def _parameters(model: type[BaseModel], where: str, components: dict[str, Any]) 
             prop = dict(definitions[prop["$ref"].rsplit("/", 1)[1]])
         if "allOf" in prop and len(prop["allOf"]) == 1 and "$ref" in prop["allOf"][0]:
             prop = dict(definitions[prop.pop("allOf")[0]["$ref"].rsplit("/", 1)[1]])
+        refs = [p["$ref"] for p in prop.get("anyOf", []) if "$ref" in p]
+        if len(refs) == 1:  # an optional enum (the other choice is null: an absent parameter)
+            prop = {k: v for k, v in prop.items() if k != "anyOf"}
+            prop.update(definitions[refs[0].rsplit("/", 1)[1]])
         prop.pop("title", None)
         if isinstance(prop.get("type"), list):  # an absent parameter is how None is sent
             prop["type"] = next(t for t in prop["type"] if t != "null")

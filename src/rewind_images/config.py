@@ -240,3 +240,5 @@ assert set(_ENVIRONMENT) == {f.name for f in fields(Settings)}, "every setting h
 
 ENV_KEYS = tuple(env_name for env_name, _ in _ENVIRONMENT.values())
 """Environment names read by `Settings.from_env` (the edge copies these out of the JS env)."""
+SECRET_ENV_KEYS = tuple(env_name for env_name, parse in _ENVIRONMENT.values() if parse is _secret)
+"""The settings that are secrets (`wrangler secret put`): each enables an upstream source."""

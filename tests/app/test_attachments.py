@@ -228,7 +228,7 @@ def test_json_form_of_no_image_is_the_404_envelope(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:
     entity = unique("album")
-    add_image(service, "listening", "albums", entity, r2_key="", source="none", checked_at=NOW)
+    add_image(service, "listening", "albums", entity, r2_key="", source="none", created_at=NOW)
     response = client.get(image_path(entity), headers={**bearer(key), **JSON})
     assert response.status_code == 404
     assert response.json() == {"error": "No image available for this entity", "status": 404}
@@ -296,7 +296,7 @@ def test_batch_answers_every_status_in_request_order(
 ) -> None:
     ready, nothing, missing = unique("ready"), unique("none"), unique("missing")
     add_image(service, "listening", "albums", ready, version=2)
-    add_image(service, "listening", "albums", nothing, r2_key="", source="none", checked_at=NOW)
+    add_image(service, "listening", "albums", nothing, r2_key="", source="none", created_at=NOW)
     calls = len(upstream.requests)
     response = batch(
         client,

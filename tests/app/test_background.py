@@ -100,7 +100,7 @@ def test_a_message_for_an_entity_that_has_its_record_does_nothing(
 ) -> None:
     recorded, nothing = unique("recorded"), unique("nothing")
     add_image(service, "listening", "albums", recorded, version=4)
-    add_image(service, "listening", "albums", nothing, r2_key="", source="none", checked_at=NOW)
+    add_image(service, "listening", "albums", nothing, r2_key="", source="none", created_at=NOW)
     service.queue.sent += [item(recorded, **DISCOVERY), item(nothing, **DISCOVERY)]
     calls = len(upstream.requests)
     drained = service.drain_queue()
@@ -165,7 +165,7 @@ def test_backfill_queues_what_has_no_record_and_counts_the_rest(
     names = ("rec", "none", "stale", "new", "bare")
     recorded, nothing, stale, new, bare = (unique(n) for n in names)
     add_image(service, "listening", "albums", recorded)
-    add_image(service, "listening", "albums", nothing, r2_key="", source="none", checked_at=NOW)
+    add_image(service, "listening", "albums", nothing, r2_key="", source="none", created_at=NOW)
     add_expired_no_image(service, stale)
     response = backfill(
         client,

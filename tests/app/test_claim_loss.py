@@ -221,7 +221,7 @@ def test_a_put_replaces_an_earlier_object_only_after_confirming_the_claim(
     assert first.status_code == 302
     (before,) = [o for k, o in service.r2_objects().items() if f"/{entity}/" in k]
     service.sql(  # the row expires as "no image" while the object stays: the next miss replaces
-        "UPDATE images SET r2_key = '', source = 'none', checked_at = '2020-01-01T00:00:00.000Z'"
+        "UPDATE images SET r2_key = '', source = 'none', created_at = '2020-01-01T00:00:00.000Z'"
         " WHERE entity_id = ?",
         (entity,),
     )

@@ -96,7 +96,7 @@ def test_a_no_image_record_is_a_404_not_a_broken_redirect(
 ) -> None:
     entity = unique("album")
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    add_image(service, "listening", "albums", entity, r2_key="", source="none", checked_at=now)
+    add_image(service, "listening", "albums", entity, r2_key="", source="none", created_at=now)
     response = client.get(f"/v1/images/listening/albums/{entity}/medium", headers=bearer(key))
     assert response.status_code == 404
     assert response.json() == {"error": "No image available for this entity", "status": 404}

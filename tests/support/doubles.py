@@ -19,12 +19,12 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 from PIL import Image, ImageOps
 
+from rewind_devkit.local_d1 import migrations_of
 from rewind_devkit.tls import shared_tls_context
 from rewind_images.config import D1_MAX_BOUND_PARAMETERS
 from rewind_images.errors import DependencyError
@@ -39,7 +39,24 @@ from rewind_images.ports import (
     VariantSpec,
 )
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS, MIGRATIONS_TABLE = migrations_of()
+
+
+def apply_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Apply migrations/ as `wrangler d1 migrations apply` does: each file not yet recorded in
+    the migrations table, in name order, with its record in the same script. A database that
+    another double (two isolates on one D1) or the original service made is taken as it is.
+    Returns the names applied."""
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)"
+    )
+    applied = {name for (name,) in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+    names = sorted(p.name for p in MIGRATIONS.glob("*.sql") if p.name not in applied)
+    for name in names:
+        script = (MIGRATIONS / name).read_text()
+        conn.executescript(f"{script}\nINSERT INTO {MIGRATIONS_TABLE} (name) VALUES ('{name}');")
+    return names
 
 
 class DoubleFailure(DependencyError):
@@ -52,10 +69,7 @@ class SqliteDatabase:
     def __init__(self, path: str = ":memory:") -> None:
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
-        # A file another double already migrated (two isolates on one D1) is used as it is.
-        migrated = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'images'").fetchall()
-        for migration in [] if migrated else sorted(MIGRATIONS.glob("*.sql")):
-            self.conn.executescript(migration.read_text())
+        apply_migrations(self.conn)
         self.statements = 0  # how many statements the app ran (tests count queries)
         self.log: list[tuple[str, tuple[SqlParam, ...]]] = []  # and which
 

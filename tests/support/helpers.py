@@ -64,16 +64,17 @@ def add_image(
     thumbhash: str | None = "8icGFwT3VpdohHl4hVqWaHZ3GV8U+CoB",
     dominant: str | None = "#f5d1dc",
     accent: str | None = "#203040",
-    checked_at: str | None = None,
+    created_at: str = "2026-11-28T00:00:00.000Z",
     width: int | None = 1200,
     height: int | None = 1200,
 ) -> None:
-    """Insert an image row directly into D1 (r2_key '' records "no image")."""
+    """Insert an image row directly into D1 (r2_key '' records "no image", and its created_at
+    is when the sources were last asked)."""
     key = f"{domain}/{entity_type}/{entity_id}/original.jpg" if r2_key is None else r2_key
     worker.sql(
         "INSERT INTO images (domain, entity_type, entity_id, r2_key, source, width, height,"
-        " thumbhash, dominant_color, accent_color, image_version, created_at, checked_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2026-11-28T00:00:00.000Z', ?)",
+        " thumbhash, dominant_color, accent_color, image_version, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             domain,
             entity_type,
@@ -86,7 +87,7 @@ def add_image(
             dominant,
             accent,
             version,
-            checked_at,
+            created_at,
         ),
     )
 
@@ -102,7 +103,7 @@ def add_expired_no_image(
         entity_id,
         r2_key="",
         source="none",
-        checked_at="2020-01-01T00:00:00.000Z",
+        created_at="2020-01-01T00:00:00.000Z",
     )
 
 

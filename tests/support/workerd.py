@@ -29,7 +29,7 @@ COMPANIONS: dict[str, Callable[[LocalWorker], LocalWorker]] = {
     "second_runtime": lambda session: LocalWorker(
         vars=session.vars, state_dir=session.state_dir, migrate=False
     ),
-    # The example JS caller, registered in the session Worker's dev registry.
+    # The example TypeScript caller, registered in the session Worker's dev registry.
     "rpc_caller": lambda session: LocalWorker(
         config=RPC_CALLER_CONFIG,
         python=False,
@@ -112,7 +112,7 @@ def second_runtime(worker: LocalWorker, request: pytest.FixtureRequest) -> Local
 
 @pytest.fixture(scope="session")
 def rpc_caller(worker: LocalWorker, request: pytest.FixtureRequest) -> LocalWorker:
-    """The example JS caller Worker (examples/rpc-caller/), bound to the session's Worker."""
+    """The example TypeScript caller (examples/rpc-caller/), bound to the session's Worker."""
     return _companion(request, "rpc_caller")
 
 

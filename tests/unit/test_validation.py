@@ -17,7 +17,8 @@ from rewind_images.images.inputs import (
     ImageQuery,
     Size,
 )
-from rewind_images.keys.schemas import KeyCreate, KeyInfo, KeyScope, Pagination
+from rewind_images.keys.schemas import KeyCreate, KeyInfo, KeyScope
+from rewind_images.pages import Pagination
 from rewind_images.rules import MAX_ENTITY_ID_LENGTH, MAX_HINT_LENGTH, MAX_URL_LENGTH
 from rewind_images.validation import ApiModel, parse_json_body, parse_path, parse_query
 

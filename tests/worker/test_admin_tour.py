@@ -38,7 +38,6 @@ VARYING = frozenset(
         "key_prefix",
         "key_hint",
         "created_at",
-        "checked_at",
         "last_used_at",
         "request_count",
         "thumbhash",

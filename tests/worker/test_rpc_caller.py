@@ -1,4 +1,4 @@
-"""Service-binding RPC under the local runtime: the example JavaScript caller Worker
+"""Service-binding RPC under the local runtime: the example TypeScript caller Worker
 (examples/rpc-caller/, its own `wrangler dev`) reaches the session's Python Worker through the
 session's dev registry and calls `env.IMAGES_SERVICE.attachments([...])` and `.attachment()`
 directly: no HTTP between them and no key. Its answers must be exactly the HTTP batch's."""
@@ -21,7 +21,7 @@ CONNECT_DEADLINE_S = 60.0
 
 @pytest.fixture
 def caller(rpc_caller: LocalWorker) -> LocalWorker:
-    """The JS caller Worker (started with the session's Worker: tests/worker/conftest.py)."""
+    """The TypeScript caller (started with the session's Worker: tests/worker/conftest.py)."""
     return rpc_caller
 
 
@@ -50,7 +50,7 @@ def test_the_js_caller_gets_exactly_the_batch_answer_over_rpc(
         nothing,
         r2_key="",
         source="none",
-        checked_at="2099-01-01T00:00:00.000Z",
+        created_at="2099-01-01T00:00:00.000Z",
     )
     items = [
         item(ready),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from rewind_images.images.admin import alternatives, overrides, reanalysis, removal
+from rewind_images.images.admin import alternatives, listing, overrides, reanalysis, removal
 from rewind_images.images.admin.models import (
     Alternatives,
     Deleted,
@@ -71,6 +71,24 @@ IMAGE_ROUTES: tuple[Route, ...] = (
             body_model=AttachmentsRequest,
             ok_model=AttachmentsAnswer,
             errors=(400, 413),
+        ),
+    ),
+    Route(
+        "GET",
+        "/v1/admin/images",
+        listing.list_images,
+        "admin",
+        "listImages",
+        Operation(
+            "List image rows of every domain, newest first",
+            "Admin",
+            description="Every row of the `images` table as stored, also rows of domains this "
+            "service does not serve (they share the table), filtered by exact `domain`, "
+            '`entity_type`, `status` (`ready`, `none`: a recorded "no image", `override`) '
+            "and `source`, paginated with `page` and `limit`.",
+            query_model=listing.ImageListQuery,
+            ok_model=listing.ImageList,
+            errors=(400,),
         ),
     ),
     Route(

@@ -6,7 +6,10 @@ column lists and statements (`store.image_rows`) and the admin answer (`admin.mo
 derived from these two classes, so a new column is added here and nowhere else.
 
 Rows written by the original TypeScript service are read as they are: its source names
-(`apple-music`, `manual`, ...) kept, `image_version` 0 kept as 0.
+(`apple-music`, `manual`, ...) kept, `image_version` 0 kept as 0. Like the original, a "no
+image" row's `created_at` is when the sources were last asked (the negative TTL's clock): the
+original's table has no other column for it, and D1 migrations cannot add one only where it is
+missing.
 """
 
 from __future__ import annotations
@@ -49,7 +52,6 @@ class ImageRecord(NewImage):
     is_override: bool
     image_version: int
     created_at: str
-    checked_at: str | None
 
     @property
     def has_image(self) -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rewind_images.config import MAX_KEY_LIFETIME_DAYS
 from rewind_images.errors import BadRequest, NotFound
-from rewind_images.http import Response, json_response
+from rewind_images.http import NO_STORE, Response, json_response
 from rewind_images.keys import store
 from rewind_images.keys.authentication import auth_state
 from rewind_images.keys.material import KEY_RANDOM_BYTES, new_key_material
@@ -19,13 +18,11 @@ from rewind_images.keys.schemas import (
     KeyIdPath,
     KeyInfo,
     KeyList,
-    PageQuery,
-    Pagination,
 )
+from rewind_images.pages import PageQuery, Pagination
 from rewind_images.routing import Call, Operation, Route
 from rewind_images.timestamps import iso_from_ms
 
-NO_STORE = {"cache-control": "no-store"}
 EXPIRY_RANGE_MESSAGE = "Invalid expires_at: must be in the future and at most ten years ahead"
 
 
@@ -66,16 +63,8 @@ async def list_keys(call: Call[None, PageQuery, None]) -> Response:
     """Keys, newest first, paginated; prefixes and hints only."""
     ctx, page = call.ctx, call.query
     total = await store.count_keys(ctx.db)
-    rows = await store.list_keys(ctx.db, limit=page.limit, offset=(page.page - 1) * page.limit)
-    listing = KeyList(
-        data=[_info(r) for r in rows],
-        pagination=Pagination(
-            page=page.page,
-            limit=page.limit,
-            total=total,
-            total_pages=math.ceil(total / page.limit) if total else 0,
-        ),
-    )
+    rows = await store.list_keys(ctx.db, limit=page.limit, offset=page.offset)
+    listing = KeyList(data=[_info(r) for r in rows], pagination=Pagination.of(page, total))
     return json_response(listing.dict(), headers=NO_STORE)
 
 

@@ -9,10 +9,10 @@ from typing import ClassVar
 
 from pydantic import Field, validator
 
-from rewind_images.config import DEFAULT_PAGE_LIMIT, DEFAULT_RATE_LIMIT_RPM, MAX_KEY_LIFETIME_DAYS
+from rewind_images.config import DEFAULT_RATE_LIMIT_RPM, MAX_KEY_LIFETIME_DAYS
+from rewind_images.pages import Pagination
 from rewind_images.rules import (
     MAX_KEY_NAME_LENGTH,
-    MAX_PAGE_LIMIT,
     MAX_RATE_LIMIT_RPM,
     MAX_ROW_ID,
     TEXT_PATTERN,
@@ -114,27 +114,11 @@ class KeyCreated(KeyInfo):
     key: str
 
 
-class Pagination(ApiModel):
-    """The API's page-based pagination block."""
-
-    page: int
-    limit: int
-    total: int
-    total_pages: int
-
-
 class KeyList(ApiModel):
     """Answer of GET /v1/admin/keys."""
 
     data: list[KeyInfo]
     pagination: Pagination
-
-
-class PageQuery(ApiModel):
-    """?page=&limit= of list endpoints."""
-
-    page: int = Field(1, ge=1, le=1_000_000)
-    limit: int = Field(DEFAULT_PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT)
 
 
 class KeyIdPath(ApiModel):

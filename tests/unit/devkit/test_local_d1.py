@@ -10,10 +10,12 @@ import pytest
 
 from rewind_devkit import local_d1
 
+TABLE = local_d1.migrations_of()[1]
+
 
 def _applied(state: Path) -> list[str]:
     with sqlite3.connect(local_d1.d1_sqlite_path(state)) as conn:
-        return [name for (name,) in conn.execute("SELECT name FROM d1_migrations ORDER BY id")]
+        return [name for (name,) in conn.execute(f"SELECT name FROM {TABLE} ORDER BY id")]
 
 
 def test_a_fresh_state_gets_every_migration_and_the_schema(tmp_path: Path) -> None:
@@ -44,7 +46,7 @@ def test_a_state_missing_a_migration_is_migrated_by_wrangler(
 ) -> None:
     local_d1.apply_migrations(tmp_path)
     last = _applied(tmp_path)[-1]
-    local_d1.execute_sql(tmp_path, "DELETE FROM d1_migrations WHERE name = ?", (last,))
+    local_d1.execute_sql(tmp_path, f"DELETE FROM {TABLE} WHERE name = ?", (last,))
     ran: list[Path] = []
     monkeypatch.setattr(local_d1, "_wrangler_apply", lambda state, _config: ran.append(state))
     local_d1.apply_migrations(tmp_path)

@@ -54,15 +54,20 @@ class OverrideRequest(ApiModel):
         extra = "forbid"
 
 
+# Every field of the row's one definition, as pydantic fields of the admin answers.
+RECORD_FIELDS: dict[str, Any] = {
+    name: (kind, ...) for name, kind in get_type_hints(ImageRecord).items()
+}
+
 # The entity, whether it has an image, and every field of the row's one definition.
-ImageRecordInfo: type[ApiModel] = create_model(  # type: ignore[call-overload]  # fields from a map
+ImageRecordInfo: type[ApiModel] = create_model(
     "ImageRecordInfo",
     __base__=ApiModel,
     domain=(str, ...),
     entity_type=(str, ...),
     entity_id=(str, ...),
     has_image=(bool, ...),
-    **{name: (kind, ...) for name, kind in get_type_hints(ImageRecord).items()},
+    **RECORD_FIELDS,
 )
 ImageRecordInfo.__doc__ = "An image record as the admin routes report it."
 

@@ -7,16 +7,22 @@ from __future__ import annotations
 from rewind_images.http import NO_STORE, Response, json_response
 from rewind_images.images.admin.models import ReanalyzeRequest, ReanalyzeResult
 from rewind_images.images.hit import records
+from rewind_images.images.inputs import Domain, EntityType
 from rewind_images.images.store import image_rows
 from rewind_images.images.writing import claims, storage
 from rewind_images.routing import Call
+
+# Rows of other domains and entity types (the original service's share the table) are left alone.
+SERVED = image_rows.Served(
+    domains=tuple(d.value for d in Domain), entity_types=tuple(t.value for t in EntityType)
+)
 
 
 async def reanalyze(call: Call[None, None, ReanalyzeRequest]) -> Response:
     """Re-analyse one batch of rows; `remaining` says how many are left after `next_cursor`."""
     ctx, body = call.ctx, call.body
     rows = await image_rows.rows_to_reanalyze(
-        ctx.db, after_id=body.cursor, limit=body.batch_size, every_row=body.all
+        ctx.db, SERVED, after_id=body.cursor, limit=body.batch_size, every_row=body.all
     )
     updated = failed = 0
     cursor = body.cursor
@@ -31,7 +37,9 @@ async def reanalyze(call: Call[None, None, ReanalyzeRequest]) -> Response:
             continue
         records.forget(ctx, row.entity)
         updated += int(changed)
-    remaining = await image_rows.count_to_reanalyze(ctx.db, after_id=cursor, every_row=body.all)
+    remaining = await image_rows.count_to_reanalyze(
+        ctx.db, SERVED, after_id=cursor, every_row=body.all
+    )
     result = ReanalyzeResult(
         updated=updated, failed=failed, remaining=remaining, next_cursor=cursor
     )

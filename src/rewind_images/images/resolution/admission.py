@@ -37,6 +37,13 @@ from rewind_images.images.row import Entity, ImageRecord
 from rewind_images.timestamps import parse_timestamp_ms
 
 NO_HINTS = ImageQuery.parse_obj({})
+# The original service stores its hints under camelCase names: rows it wrote are read alike.
+ORIGINAL_HINT_NAMES = {
+    "artistName": "artist_name",
+    "albumName": "album_name",
+    "tmdbId": "tmdb_id",
+    "articleUrl": "article_url",
+}
 
 
 class Verdict(StrEnum):
@@ -72,13 +79,14 @@ def hints_json(query: ImageQuery) -> str | None:
 
 
 def hints_of(stored: object) -> ImageQuery:
-    """Hints as stored (a record's `search_hints`, a message body), read with the GET's rules:
-    none when absent or when they no longer validate (rows written by older code)."""
+    """Hints as stored (a record's `search_hints`, ours or the original's; a message body), read
+    with the GET's rules: none when absent or when they no longer validate (rows written by
+    older code)."""
     try:
         value = json.loads(stored) if isinstance(stored, str) else stored
         if not isinstance(value, dict):
             return NO_HINTS
-        return ImageQuery.parse_obj(value)
+        return ImageQuery.parse_obj({ORIGINAL_HINT_NAMES.get(k, k): v for k, v in value.items()})
     except ValueError:  # also pydantic's ValidationError
         return NO_HINTS
 
@@ -94,9 +102,10 @@ def query_for(given: ImageQuery, record: ImageRecord | None) -> ImageQuery:
 
 
 def checked_ms(record: ImageRecord) -> int | None:
-    """When the sources were last asked for a record (None when unknown)."""
+    """When the sources were last asked for a record (None when unknown): a "no image" row's
+    `created_at` (see ImageRecord)."""
     try:
-        return parse_timestamp_ms(record.checked_at or record.created_at)
+        return parse_timestamp_ms(record.created_at)
     except ValueError:  # text that is no timestamp: treated as unknown, so it is asked again
         return None
 

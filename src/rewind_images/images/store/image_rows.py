@@ -61,16 +61,21 @@ async def get_images(db: Database, entities: Sequence[Entity]) -> dict[Entity, I
 
 _COLUMNS = ", ".join(("domain", "entity_type", "entity_id", *WRITTEN_COLUMNS))
 _MARKS = ", ".join("?" * (3 + len(WRITTEN_COLUMNS)))
-# Every written column but the hints (each statement says how it keeps them), and a new
-# version: URLs of the old bytes are never reused.
+# Every written column but the hints (each statement says how it keeps them); a new version
+# (URLs of the old bytes are never reused); and for a "no image" row the time the sources were
+# asked in `created_at`, as the original service keeps it (a row with an image keeps its first).
 _SET_IMAGE = ", ".join(
     [f"{c} = excluded.{c}" for c in WRITTEN_COLUMNS if c != "search_hints"]
-    + ["checked_at = excluded.checked_at", "image_version = images.image_version + 1"]
+    + [
+        "image_version = images.image_version + 1",
+        "created_at = CASE WHEN excluded.r2_key = '' THEN excluded.created_at"
+        " ELSE images.created_at END",
+    ]
 )
 # Insert, or replace a pipeline row (never an override: `is_override = 0` guards the update).
 UPSERT_PIPELINE_IMAGE = (
-    f"INSERT INTO images ({_COLUMNS}, created_at, checked_at)"
-    f" SELECT {_MARKS}, ?, ? WHERE {CLAIM_HELD}"
+    f"INSERT INTO images ({_COLUMNS}, created_at)"
+    f" SELECT {_MARKS}, ? WHERE {CLAIM_HELD}"
     f" ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET {_SET_IMAGE},"
     " search_hints = excluded.search_hints"
     " WHERE images.is_override = 0"
@@ -79,8 +84,8 @@ UPSERT_PIPELINE_IMAGE = (
 # An override (or a revert to the sources) always takes the row and bumps its version, so the
 # next redirect points at a URL no cache has seen.
 UPSERT_ADMIN_IMAGE = (
-    f"INSERT INTO images ({_COLUMNS}, is_override, override_at, created_at, checked_at)"
-    f" SELECT {_MARKS}, ?, ?, ?, ? WHERE {CLAIM_HELD}"
+    f"INSERT INTO images ({_COLUMNS}, is_override, override_at, created_at)"
+    f" SELECT {_MARKS}, ?, ?, ? WHERE {CLAIM_HELD}"
     f" ON CONFLICT (domain, entity_type, entity_id) DO UPDATE SET {_SET_IMAGE},"
     " search_hints = COALESCE(excluded.search_hints, images.search_hints),"
     " is_override = excluded.is_override, override_at = excluded.override_at"
@@ -112,7 +117,7 @@ async def write_pipeline_image(
 ) -> WriteResult:
     """Upsert a pipeline row and release the claim, in one transaction. Not written when an
     override holds the row or the claim is no longer ours."""
-    values = (*_image_values(entity, image), now_iso, now_iso, *entity, token)
+    values = (*_image_values(entity, image), now_iso, *entity, token)
     results = await db.batch(
         [
             (UPSERT_PIPELINE_IMAGE, values),
@@ -132,7 +137,6 @@ async def write_admin_image(
         1 if is_override else 0,
         now_iso if is_override else None,
         now_iso,
-        now_iso,
         *entity,
         token,
     )
@@ -146,7 +150,9 @@ async def delete_image(db: Database, entity: Entity, token: str) -> bool:
 
 # --- re-analysis ------------------------------------------------------------------------------
 
-_REANALYZE_WHERE = "r2_key != '' AND id > ?"
+# Rows with an image, of the domains and entity types this service serves: rows of the others
+# (the original service's `attending` players share the table) are never touched.
+_REANALYZE_WHERE = "r2_key != '' AND id > ? AND domain IN ({domains}) AND entity_type IN ({types})"
 _MISSING_ONLY = " AND thumbhash IS NULL"
 _REANALYZE_ROWS = (
     "SELECT id, domain, entity_type, entity_id, r2_key FROM images WHERE {where}"
@@ -160,6 +166,14 @@ UPDATE_ANALYSIS = (
 
 
 @dataclass(frozen=True)
+class Served:
+    """The domains and entity types whose rows this service serves."""
+
+    domains: tuple[str, ...]
+    entity_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StoredImageRow:
     """A row to re-analyse."""
 
@@ -168,20 +182,82 @@ class StoredImageRow:
     r2_key: str
 
 
+def _reanalyze_where(
+    served: Served, after_id: int, every_row: bool
+) -> tuple[str, tuple[SqlParam, ...]]:
+    where = _REANALYZE_WHERE.format(
+        domains=", ".join("?" * len(served.domains)),
+        types=", ".join("?" * len(served.entity_types)),
+    ) + ("" if every_row else _MISSING_ONLY)
+    return where, (after_id, *served.domains, *served.entity_types)
+
+
 async def rows_to_reanalyze(
-    db: Database, *, after_id: int, limit: int, every_row: bool
+    db: Database, served: Served, *, after_id: int, limit: int, every_row: bool
 ) -> list[StoredImageRow]:
-    """Image rows after `after_id` (all, or only those without a ThumbHash), by id."""
-    where = _REANALYZE_WHERE + ("" if every_row else _MISSING_ONLY)
-    rows = await db.all(_REANALYZE_ROWS.format(where=where), after_id, limit)
+    """Served image rows after `after_id` (all, or only those without a ThumbHash), by id."""
+    where, params = _reanalyze_where(served, after_id, every_row)
+    rows = await db.all(_REANALYZE_ROWS.format(where=where), *params, limit)
     return [StoredImageRow(int(r["id"]), row_entity(r), str(r["r2_key"])) for r in rows]
 
 
-async def count_to_reanalyze(db: Database, *, after_id: int, every_row: bool) -> int:
+async def count_to_reanalyze(
+    db: Database, served: Served, *, after_id: int, every_row: bool
+) -> int:
     """How many rows `rows_to_reanalyze` has left after `after_id`."""
-    where = _REANALYZE_WHERE + ("" if every_row else _MISSING_ONLY)
-    row = await db.first(_REANALYZE_LEFT.format(where=where), after_id)
+    where, params = _reanalyze_where(served, after_id, every_row)
+    row = await db.first(_REANALYZE_LEFT.format(where=where), *params)
     return int((row or {}).get("n") or 0)
+
+
+# --- the admin listing ------------------------------------------------------------------------
+
+# A row's status, one rule for the listed value and the filter: an override, else "no image"
+# (the empty key), else ready.
+STATUS = "CASE WHEN is_override != 0 THEN 'override' WHEN r2_key = '' THEN 'none' ELSE 'ready' END"
+_LISTED_COLUMNS = f"id, domain, entity_type, entity_id, override_at, {_RECORD}, {STATUS} AS status"
+_FILTER_COLUMNS = {
+    "domain": "domain",
+    "entity_type": "entity_type",
+    "status": STATUS,
+    "source": "source",
+}
+
+
+@dataclass(frozen=True)
+class ImageFilter:
+    """What the admin listing keeps: rows equal to every value given (None: any)."""
+
+    domain: str | None = None
+    entity_type: str | None = None
+    status: str | None = None
+    source: str | None = None
+
+
+def _filter_where(wanted: ImageFilter) -> tuple[str, tuple[SqlParam, ...]]:
+    given = [(name, value) for name in _FILTER_COLUMNS if (value := getattr(wanted, name))]
+    if not given:
+        return "", ()
+    where = " AND ".join(f"{_FILTER_COLUMNS[name]} = ?" for name, _ in given)
+    return f" WHERE {where}", tuple(value for _, value in given)
+
+
+async def list_images(
+    db: Database, wanted: ImageFilter, *, limit: int, offset: int
+) -> tuple[int, list[Row]]:
+    """Every row of every domain that `wanted` keeps, newest first: (how many in all, the page
+    of `limit` rows after `offset`), read in one D1 round trip."""
+    where, params = _filter_where(wanted)
+    counted, rows = await db.batch(
+        [
+            (f"SELECT count(*) AS n FROM images{where}", params),
+            (
+                f"SELECT {_LISTED_COLUMNS} FROM images{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ),
+        ]
+    )
+    return int(counted[0]["n"]) if counted else 0, rows
 
 
 async def update_analysis(

@@ -58,7 +58,7 @@ class Clock:
 
 
 def record(version: int = 1) -> ImageRecord:
-    return ImageRecord("k", "deezer", None, 1, 1, "h", None, None, False, version, "t", None, None)
+    return ImageRecord("k", "deezer", None, 1, 1, "h", None, None, False, version, "t", None)
 
 
 @pytest.fixture
