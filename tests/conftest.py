@@ -10,11 +10,13 @@ only the marked tests). The Workers are tests/support/workerd.py's fixtures."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream, run_fake_upstream
+from rewind_images.config import BUDGETS, MISS_BUDGET
 from tests.support.helpers import ServiceUnderTest, add_key, bearer
 
 pytest_plugins = ("tests.support.workerd",)
@@ -32,6 +34,10 @@ TEST_CDN = "https://cdn.test"
 TEST_CHANGE_POLL_SECONDS = "1"
 # The session's keys make many misses a minute; the miss limit has its own tests.
 TEST_MISS_LIMIT_PER_MINUTE = "100000"
+UPSTREAM_BUDGETS = [name for name in BUDGETS if name != MISS_BUDGET]
+# Every upstream's budget out of the way of the session's misses (the budgets have their own
+# tests: tests/app/test_budgets.py, tests/worker/test_budgets.py).
+TEST_BUDGET_LIMITS = json.dumps(dict.fromkeys(UPSTREAM_BUDGETS, 1_000_000))
 # Short, so a test can watch a failing background resolution reach the dead letters.
 TEST_QUEUE_RETRY_DELAY_SECONDS = "1"
 # Above every image the fake serves (2.3 MB at most) and below its 25 MB oversize bodies: a
@@ -54,6 +60,7 @@ def service_env(upstream: FakeUpstream) -> dict[str, str]:
         CDN_BASE_URL=TEST_CDN,
         CHANGE_POLL_SECONDS=TEST_CHANGE_POLL_SECONDS,
         MISS_LIMIT_PER_MINUTE=TEST_MISS_LIMIT_PER_MINUTE,
+        BUDGET_LIMITS=TEST_BUDGET_LIMITS,
         QUEUE_RETRY_DELAY_SECONDS=TEST_QUEUE_RETRY_DELAY_SECONDS,
         MAX_DOWNLOAD_BYTES=TEST_MAX_DOWNLOAD_BYTES,
     )

@@ -9,6 +9,7 @@ This module is pure: it takes a plain mapping, not the JS `env`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -95,6 +96,35 @@ REQUEUE_AFTER_MS = 300_000
 REQUEUE_MEMO_MAX_ENTRIES = 10_000
 
 
+@dataclass(frozen=True)
+class Budget:
+    """A budget every isolate shares: `limit` units per `period_s` seconds per key, counted by
+    the Workers Rate Limiting binding `binding` (declared in wrangler.toml with these numbers;
+    a test checks they agree). Where no binding is declared it is counted per isolate."""
+
+    binding: str
+    limit: int
+    period_s: int
+
+
+MISS_BUDGET = "misses"
+ARTICLE_PAGES_BUDGET = "article_pages"
+# The budgets, by name: the callers' misses (keyed by caller), and one per upstream (keyed by
+# the upstream, or by site for article pages), spent before each API request or page fetch.
+# Their defaults are the upstreams' published terms, at most.
+BUDGETS: dict[str, Budget] = {
+    MISS_BUDGET: Budget("MISS_BUDGET", 30, 60),
+    "apple_music": Budget("APPLE_MUSIC_BUDGET", 100, 60),
+    "deezer": Budget("DEEZER_BUDGET", 50, 10),  # Deezer: 50 requests per 5 s
+    "itunes": Budget("ITUNES_BUDGET", 20, 60),  # iTunes Search: about 20 a minute
+    "tmdb": Budget("TMDB_BUDGET", 200, 10),  # TMDB: a few dozen a second
+    "fanart": Budget("FANART_BUDGET", 60, 60),
+    "musicbrainz": Budget("MUSICBRAINZ_BUDGET", 10, 10),  # MusicBrainz: one a second
+    "cover_art_archive": Budget("COVER_ART_ARCHIVE_BUDGET", 10, 10),  # as MusicBrainz asks
+    ARTICLE_PAGES_BUDGET: Budget("ARTICLE_PAGES_BUDGET", 30, 60),  # per site
+}
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -117,6 +147,15 @@ def _secret(value: str) -> str | None:
 
 def _int(value: str) -> int:
     return int(value.strip())
+
+
+def _limits(value: str) -> tuple[tuple[str, int], ...]:
+    parsed = json.loads(value)
+    if not isinstance(parsed, dict) or not all(
+        name in BUDGETS and isinstance(limit, int) and limit > 0 for name, limit in parsed.items()
+    ):
+        raise ValueError(f"BUDGET_LIMITS must map budget names ({', '.join(BUDGETS)}) to limits")
+    return tuple(sorted(parsed.items()))
 
 
 @dataclass(frozen=True)
@@ -164,9 +203,9 @@ class Settings:
     # An entity whose background resolution failed on every try is answered `failed` (not
     # queued again) for this long, unless a request brings other hints.
     failed_retry_seconds: int = 3600
-    # Resolutions a caller may start per isolate per minute, run inline (a GET miss: 429 past
-    # it) or queued (a batch item: `pending` past it): upstream quotas are small (iTunes allows
-    # about 20 requests a minute).
+    # Resolutions a caller may start per minute (the MISS_BUDGET binding's limit), run inline (a
+    # GET miss: 429 past it) or queued (a batch item: `pending` past it): upstream quotas are
+    # small (iTunes allows about 20 requests a minute).
     miss_limit_per_minute: int = 30
     auth_cache_seconds: int = 60
     # How often an isolate reads D1's change log: a new image_version written anywhere is
@@ -175,6 +214,16 @@ class Settings:
     # How long a queued resolution waits before it is tried again after a failure (the
     # upstreams failed, the claim was busy); the queue's max_retries bounds the tries.
     queue_retry_delay_seconds: int = 60
+    # Other limits for the upstream budgets than BUDGETS' (JSON: name -> limit), for local runs
+    # and tests: a deployment's limits are its wrangler.toml's. (The misses budget's limit is
+    # `miss_limit_per_minute`.)
+    budget_limits: tuple[tuple[str, int], ...] = ()
+
+    def budget_limit(self, name: str) -> int:
+        """The limit of budget `name` for this deployment."""
+        if name == MISS_BUDGET:
+            return self.miss_limit_per_minute
+        return dict(self.budget_limits).get(name, BUDGETS[name].limit)
 
     @property
     def change_poll_ms(self) -> int:
@@ -233,6 +282,7 @@ _ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "auth_cache_seconds": ("AUTH_CACHE_SECONDS", _int),
     "change_poll_seconds": ("CHANGE_POLL_SECONDS", _int),
     "queue_retry_delay_seconds": ("QUEUE_RETRY_DELAY_SECONDS", _int),
+    "budget_limits": ("BUDGET_LIMITS", _limits),
 }
 # Settings whose empty value is meant as given (an empty list), not as "use the default".
 _EMPTY_IS_A_VALUE = frozenset({"allowed_origins"})

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from rewind_images.config import Settings
-from rewind_images.ports import Bucket, Database, Fetcher, ImageTransformer, MessageQueue
+from rewind_images.ports import (
+    Bucket,
+    Database,
+    Fetcher,
+    ImageTransformer,
+    MessageQueue,
+    SharedBudgets,
+)
 from rewind_images.timestamps import wall_clock_ms
 
 T = TypeVar("T")
@@ -29,6 +36,8 @@ class Context:
     wait_until: Callable[[Awaitable[Any]], None]
     clock_ms: Callable[[], int] = wall_clock_ms
     state: dict[str, Any] = field(default_factory=dict)
+    # Budgets counted across isolates (the Rate Limiting bindings); None: in this isolate.
+    budgets: SharedBudgets | None = None
 
 
 def isolate_object(ctx: Context, name: str, kind: type[T]) -> T:

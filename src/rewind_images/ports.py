@@ -103,6 +103,15 @@ class Bucket(Protocol):
         ...
 
 
+class SharedBudgets(Protocol):
+    """Budgets counted across isolates by the platform (the Rate Limiting bindings)."""
+
+    async def spend(self, name: str, key: str, limit: int) -> bool | None:
+        """Spend one unit of budget `name` for `key`: whether it was left, or None when this
+        budget is not counted here (no binding, or the binding failed)."""
+        ...
+
+
 @dataclass(frozen=True)
 class ImageMeta:
     """What the image transformer says about an encoded image."""

@@ -34,6 +34,7 @@ from rewind_images.runtime.js_convert import js_bytes, js_object
 from rewind_images.runtime.js_transport import JsTransport
 from rewind_images.runtime.queue_binding import CloudflareQueue
 from rewind_images.runtime.r2_binding import R2Bucket
+from rewind_images.runtime.ratelimit_binding import RateLimitBindings
 
 _isolate_state: dict[str, Any] = {}
 
@@ -81,8 +82,9 @@ def build_context(env: Any, ctx: Any) -> Context:
             GuardedFetcher(settings, JsTransport()),
             CloudflareQueue(getattr(env, "RESOLVE_QUEUE", None)),
             {},
+            RateLimitBindings(env),
         )
-    settings, db, bucket, transformer, fetcher, queue, state = shared
+    settings, db, bucket, transformer, fetcher, queue, state, budgets = shared
     return Context(
         settings=settings,
         db=db,
@@ -92,6 +94,7 @@ def build_context(env: Any, ctx: Any) -> Context:
         queue=queue,
         wait_until=_scheduler(ctx),
         state=state,
+        budgets=budgets,
     )
 
 

@@ -95,7 +95,7 @@ class AppleMusicSource:
         url = f"{settings.apple_music_api_url}/v1/catalog/{STOREFRONT}/search?{params}"
         headers = base_headers(settings)
         headers["Authorization"] = f"Bearer {token}"
-        return UpstreamRequest(url=url, headers=headers)
+        return UpstreamRequest(url=url, headers=headers, budget="apple_music")
 
     def parse(
         self,

@@ -59,10 +59,13 @@ class Candidate:
 
 @dataclass(frozen=True)
 class UpstreamRequest:
-    """A GET the caller should perform (the source's own `parse` reads the body)."""
+    """A GET the caller should perform (the source's own `parse` reads the body), and the budget
+    (`config.BUDGETS`) it spends first: the upstream's, for `budget_key`."""
 
     url: str
     headers: dict[str, str] = field(hash=False)
+    budget: str
+    budget_key: str = "all"
 
 
 class Source(Protocol):

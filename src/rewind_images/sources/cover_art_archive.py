@@ -58,6 +58,7 @@ class CoverArtArchiveSource:
         return UpstreamRequest(
             url=f"{settings.cover_art_archive_url}/release/{path_segment(mbid)}",
             headers=base_headers(settings),
+            budget="cover_art_archive",
         )
 
     def parse(

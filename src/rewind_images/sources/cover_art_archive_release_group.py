@@ -59,6 +59,7 @@ class CoverArtArchiveReleaseGroupSource:
         return UpstreamRequest(
             url=f"{base}/ws/2/release/{path_segment(mbid)}?{params}",
             headers=base_headers(settings),
+            budget="musicbrainz",
         )
 
     def parse(

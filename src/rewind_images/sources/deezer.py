@@ -83,6 +83,7 @@ class DeezerSource:
         return UpstreamRequest(
             url=f"{settings.deezer_api_url}/{path}?{params}",
             headers=base_headers(settings),
+            budget="deezer",
         )
 
     def parse(

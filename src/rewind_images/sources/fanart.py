@@ -61,6 +61,7 @@ class FanartSource:
         return UpstreamRequest(
             url=f"{settings.fanart_api_url}/{self.kind}/{path_segment(entity_id)}?{params}",
             headers=base_headers(settings),
+            budget="fanart",
         )
 
     def parse(

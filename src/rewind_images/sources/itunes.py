@@ -72,6 +72,7 @@ class ITunesSource:
         return UpstreamRequest(
             url=f"{settings.itunes_api_url}/search?{params}",
             headers=base_headers(settings),
+            budget="itunes",
         )
 
     def parse(

@@ -24,7 +24,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from rewind_images.config import MAX_UPSTREAM_JSON_DEPTH, Settings
+from rewind_images.config import ARTICLE_PAGES_BUDGET, MAX_UPSTREAM_JSON_DEPTH, Settings
 from rewind_images.json_nesting import nesting_exceeds
 from rewind_images.rules import MAX_URL_LENGTH
 from rewind_images.sources.base import (
@@ -333,7 +333,13 @@ class OgImageSource:
         url = _article_url(query, settings)
         if url is None:
             return None
-        return UpstreamRequest(url=url, headers=base_headers(settings, ACCEPT_HTML))
+        # Pages are budgeted per site: one site's pages never spend another's.
+        return UpstreamRequest(
+            url=url,
+            headers=base_headers(settings, ACCEPT_HTML),
+            budget=ARTICLE_PAGES_BUDGET,
+            budget_key=(urlsplit(url).hostname or "").lower(),
+        )
 
     def parse(
         self,

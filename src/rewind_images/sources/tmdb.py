@@ -51,6 +51,7 @@ class TmdbSource:
         return UpstreamRequest(
             url=f"{settings.tmdb_api_url}/{self.kind}/{path_segment(tmdb_id)}",
             headers=headers,
+            budget="tmdb",
         )
 
     def parse(

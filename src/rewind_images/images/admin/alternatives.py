@@ -37,10 +37,13 @@ FAILURE_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (SourceResponseError, "malformed answer"),
 )
 UNKNOWN_FAILURE = "failed"
+BUDGET_SPENT = "budget spent, try again later"
 
 
 def failure_reason(exc: search.SourceFailed) -> str:
     """The fixed phrase for a source's failure."""
+    if isinstance(exc, search.BudgetSpent):
+        return BUDGET_SPENT
     cause = exc.__cause__
     if isinstance(cause, FetchStatusError):
         return f"HTTP {cause.status}"

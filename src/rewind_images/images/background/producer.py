@@ -90,7 +90,7 @@ async def enqueue(
         if entity not in bodies and (sent is None or now - sent >= REQUEUE_AFTER_MS):
             bodies[entity] = message_body(entity, query)
     if caller is not None and bodies:
-        allowed = budget.take(ctx, caller, len(bodies))
+        allowed = await budget.take(ctx, caller, len(bodies))
         bodies = dict(list(bodies.items())[:allowed])
     if not bodies:
         return

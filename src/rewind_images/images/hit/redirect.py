@@ -55,7 +55,7 @@ async def get_image(call: Call[ImagePath, ImageRouteQuery, None]) -> Response:
     if record is None or not record.has_image:  # a hit asks nothing more
         admission = admit(ctx, entity, call.query, record)
         if admission.verdict is Verdict.resolve:
-            budget.charge(ctx, budget.key_caller(call.caller.id))
+            await budget.charge(ctx, budget.key_caller(call.caller.id))
             record = await pipeline.resolve(ctx, entity, admission.query, previous=record)
             records.cache(ctx).remember(entity, record)
     if record is None or not record.has_image:

@@ -9,15 +9,18 @@ upstream traffic or rows. The admin backfill and the queue consumer spend none: 
 exists to queue many, and the consumer runs at the queue's own pace.
 
 Callers are named: `key:<id>` for an API key, `rpc` for the service binding, `demo` for the
-local demo page. Counted per isolate, in the same fixed windows as the keys' rate limits.
+local demo page. The budget is `config.MISS_BUDGET`, counted across isolates by its Rate
+Limiting binding (`budgets`).
 """
 
 from __future__ import annotations
 
-from rewind_images.config import KEY_CACHE_MAX_ENTRIES, RATE_WINDOW_MS
-from rewind_images.context import Context, isolate_object
+import asyncio
+
+from rewind_images import budgets
+from rewind_images.config import MISS_BUDGET
+from rewind_images.context import Context
 from rewind_images.errors import TooManyRequests
-from rewind_images.windows import FixedWindows
 
 MISS_LIMIT_MESSAGE = "Too many new images requested; try again later"
 RPC_CALLER = "rpc"
@@ -29,23 +32,14 @@ def key_caller(key_id: int) -> str:
     return f"key:{key_id}"
 
 
-class _MissWindows(FixedWindows[str]):
-    def __init__(self) -> None:
-        super().__init__(RATE_WINDOW_MS, KEY_CACHE_MAX_ENTRIES)
-
-
-def _windows(ctx: Context) -> _MissWindows:
-    return isolate_object(ctx, "misses", _MissWindows)
-
-
-def take(ctx: Context, caller: str, wanted: int) -> int:
+async def take(ctx: Context, caller: str, wanted: int) -> int:
     """Spend up to `wanted` units of the caller's budget; how many it allowed."""
-    limit = ctx.settings.miss_limit_per_minute
-    return _windows(ctx).take(caller, limit, ctx.clock_ms(), wanted, partial=True)
+    spent = await asyncio.gather(*(budgets.spend(ctx, MISS_BUDGET, caller) for _ in range(wanted)))
+    return sum(spent)
 
 
-def charge(ctx: Context, caller: str) -> None:
+async def charge(ctx: Context, caller: str) -> None:
     """Spend one unit; TooManyRequests (with Retry-After) when none is left."""
-    if take(ctx, caller, 1) == 0:
-        retry_s = _windows(ctx).retry_after_s(ctx.clock_ms())
+    if not await budgets.spend(ctx, MISS_BUDGET, caller):
+        retry_s = budgets.retry_after_s(ctx, MISS_BUDGET)
         raise TooManyRequests(MISS_LIMIT_MESSAGE, headers={"retry-after": str(retry_s)})

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rewind_images import budgets
 from rewind_images.config import (
     MAX_API_RESPONSE_BYTES,
     MAX_CANDIDATES_PER_SOURCE,
@@ -44,6 +45,11 @@ from rewind_images.sources.stand_ins import is_stand_in
 
 class SourceFailed(Exception):
     """A source could not be asked (timeout, 5xx, malformed answer); the message says how."""
+
+
+class BudgetSpent(SourceFailed):
+    """The upstream's budget (`config.BUDGETS`) has nothing left for now: asking it would go
+    past its terms, so the source counts as failing (nothing is recorded; asked again later)."""
 
 
 class CandidateRejected(Exception):
@@ -95,6 +101,8 @@ async def ask(ctx: Context, source: Source, wanted: SourceQuery) -> list[Candida
     request = source.request(wanted, ctx.settings)
     if request is None:
         return []
+    if not await budgets.spend(ctx, request.budget, request.budget_key):
+        raise BudgetSpent(f"{source.name}: the {request.budget} budget is spent for now")
     try:
         response = await ctx.fetcher.get(
             request.url, headers=request.headers, max_bytes=MAX_API_RESPONSE_BYTES
