@@ -43,6 +43,7 @@ COMMANDS = [
     f"{WORKER}/test_admin_tour.py",
     f"{WORKER}/test_dev_command.py",
     f"{WORKER}/test_demo_command.py",
+    f"{WORKER}/test_readme_tour.py",
 ]
 ELSEWHERE = [f"--ignore={path}" for path in SECOND_SESSION + COMMANDS]
 APP = "tests/app"
