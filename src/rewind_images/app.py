@@ -16,7 +16,7 @@ from rewind_images.images.routes import HIT_ROUTE, IMAGE_ROUTES
 from rewind_images.keys.authentication import authenticate
 from rewind_images.keys.management import KEY_ROUTES
 from rewind_images.local import cdn, demo
-from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Route, dispatch
+from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Route, RouteTable, dispatch
 from rewind_images.system import HEALTH_ROUTE, openapi_route
 
 
@@ -31,6 +31,7 @@ ROUTES: tuple[Route, ...] = (
     *KEY_ROUTES,
     *IMAGE_ROUTES,
 )
+TABLE = RouteTable(ROUTES)
 
 
 async def handle(request: Request, ctx: Context) -> Response:
@@ -39,7 +40,7 @@ async def handle(request: Request, ctx: Context) -> Response:
         served = await _local_cdn(request, ctx)
         if served is not None:
             return served
-    return await dispatch(request, ctx, ROUTES, authenticate)
+    return await dispatch(request, ctx, TABLE, authenticate)
 
 
 async def _local_cdn(request: Request, ctx: Context) -> Response | None:

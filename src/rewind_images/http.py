@@ -49,7 +49,7 @@ def decode_segment(segment: str) -> str:
         raise BadRequest(INVALID_PATH_MESSAGE) from exc
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
     """An incoming HTTP request. Header names are lower-case."""
 
@@ -73,7 +73,7 @@ class Request:
         return cls(
             method=method.upper(),
             path=raw_path,
-            query=parse_qs(raw_query, keep_blank_values=True),
+            query=parse_qs(raw_query, keep_blank_values=True) if raw_query else {},
             headers={k.lower(): v for k, v in headers.items()},
             raw_query=raw_query,
             body_reader=bytes_reader(body) if isinstance(body, bytes) else body,

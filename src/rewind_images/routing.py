@@ -67,7 +67,7 @@ class Caller(Protocol):
 Authenticate = Callable[[Request, Context, bool], Awaitable[Caller]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Call(Generic[P, Q, B]):
     """One validated request as a handler receives it."""
 
@@ -145,6 +145,18 @@ class Route:
         return params
 
 
+class RouteTable:
+    """Routes grouped by their number of path segments (a path is matched only against routes
+    of its own length), in the order given."""
+
+    def __init__(self, routes: tuple[Route, ...]) -> None:
+        self.routes = routes
+        grouped: dict[int, list[Route]] = {}
+        for route in routes:
+            grouped.setdefault(len(route.pattern), []).append(route)
+        self.by_length = {length: tuple(found) for length, found in grouped.items()}
+
+
 class _ValidationMemo(BoundedDict[tuple[str, str, str], tuple[Any, Any] | BadRequest]):
     """Per-isolate memo of validated path and query (the hit path's requests repeat)."""
 
@@ -153,7 +165,7 @@ class _ValidationMemo(BoundedDict[tuple[str, str, str], tuple[Any, Any] | BadReq
 
 
 async def dispatch(
-    request: Request, ctx: Context, routes: tuple[Route, ...], authenticate: Authenticate
+    request: Request, ctx: Context, routes: RouteTable, authenticate: Authenticate
 ) -> Response:
     """Answer one request; never raises. Once a key is authenticated, every answer (errors
     too: the request counted against the limit) carries its X-RateLimit-* headers."""
@@ -181,14 +193,14 @@ async def dispatch(
 async def _route(
     request: Request,
     ctx: Context,
-    routes: tuple[Route, ...],
+    routes: RouteTable,
     authenticate: Authenticate,
     authenticated: dict[str, str],
 ) -> Response:
     segments = request.path_segments()
     method = "GET" if request.method == "HEAD" else request.method
     allowed: list[str] = []
-    for route in routes:
+    for route in routes.by_length.get(len(segments), ()):
         params = route.match(segments)
         if params is None:
             continue

@@ -20,7 +20,7 @@ from rewind_images.errors import (
 from rewind_images.http import JSON_CONTENT_TYPE, Request, json_response
 from rewind_images.keys.authentication import authenticate
 from rewind_images.keys.material import hash_token
-from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Operation, Route, dispatch
+from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Operation, Route, RouteTable, dispatch
 
 SECRET_DETAIL = "db password is hunter2"
 READ_TOKEN = "rw_live_testtesttesttest"
@@ -130,7 +130,7 @@ def ctx():
 
 def call(ctx, method, path, headers=None, query=""):
     request = Request.build(method, path, query, headers or {})
-    return asyncio.run(dispatch(request, ctx, ROUTES, authenticate))
+    return asyncio.run(dispatch(request, ctx, RouteTable(ROUTES), authenticate))
 
 
 def body(response):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import Field, validator
+from pydantic import Field, PrivateAttr, validator
 
 from rewind_images.images.variants import SIZE_NAMES, Size
 from rewind_images.rules import (
@@ -76,11 +76,15 @@ class EntityPath(ApiModel):
     )
 
     _entity_id = validator("entity_id", allow_reuse=True)(_entity_id)
+    # The hit path's validated paths are memoised per isolate: their entity is made once.
+    _entity: tuple[str, str, str] | None = PrivateAttr(default=None)
 
     @property
     def entity(self) -> tuple[str, str, str]:
         """(domain, entity_type, entity_id) as plain strings."""
-        return (self.domain.value, self.entity_type.value, self.entity_id)
+        if self._entity is None:
+            self._entity = (self.domain.value, self.entity_type.value, self.entity_id)
+        return self._entity
 
 
 class ImagePath(EntityPath):

@@ -13,7 +13,6 @@ takes the rest with `ApiKey.charge` once it knows the size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rewind_images.config import (
@@ -33,21 +32,32 @@ from rewind_images.timestamps import iso_from_ms
 from rewind_images.windows import FixedWindows
 
 
-@dataclass
 class ApiKey:
     """The authenticated key of one request, with its rate-limit headers."""
 
-    id: int
-    scope: str
-    rate_limit_headers: dict[str, str] = field(default_factory=dict)
-    # Takes more units from this key's current window; returns the updated headers.
-    take: Callable[[int], dict[str, str]] | None = field(default=None, repr=False)
+    __slots__ = ("_now", "_record", "_state", "rate_limit_headers")
+
+    def __init__(
+        self, state: AuthState, record: KeyRecord, now: int, rate_limit_headers: dict[str, str]
+    ) -> None:
+        self._state, self._record, self._now = state, record, now
+        self.rate_limit_headers = rate_limit_headers
+
+    @property
+    def id(self) -> int:
+        """The key's id."""
+        return self._record.id
+
+    @property
+    def scope(self) -> str:
+        """The key's scope."""
+        return self._record.scope
 
     def charge(self, units: int) -> None:
         """Count `units` more against the key's limit, for a request that costs more than one.
         Raises TooManyRequests (counting nothing more) when fewer are left in the window."""
-        if units > 0 and self.take is not None:
-            self.rate_limit_headers = self.take(units)
+        if units > 0:
+            self.rate_limit_headers = _rate_limit(self._state, self._record, self._now, units)
 
 
 @dataclass
@@ -62,6 +72,10 @@ class AuthState:
     """Per-isolate caches: key rows, rate windows, unflushed usage."""
 
     keys: BoundedDict[str, tuple[KeyRecord | None, int]] = field(
+        default_factory=lambda: BoundedDict(KEY_CACHE_MAX_ENTRIES)
+    )
+    # Each token's hash, so a repeated token is not hashed again.
+    hashes: BoundedDict[str, str] = field(
         default_factory=lambda: BoundedDict(KEY_CACHE_MAX_ENTRIES)
     )
     windows: FixedWindows[int] = field(
@@ -145,7 +159,10 @@ async def authenticate(request: Request, ctx: Context, admin: bool) -> ApiKey:
         raise Unauthorized("Unauthorized", headers=dict(challenge))
     state = auth_state(ctx)
     now = ctx.clock_ms()
-    record = await _lookup(ctx, state, hash_token(token), now)
+    key_hash = state.hashes.get(token)
+    if key_hash is None:
+        key_hash = state.hashes[token] = hash_token(token)
+    record = await _lookup(ctx, state, key_hash, now)
     if record is None or not record.is_active:
         raise Unauthorized("Unauthorized", headers=dict(INVALID_TOKEN_CHALLENGE))
     if record.expires_at_ms is not None and record.expires_at_ms <= now:
@@ -154,9 +171,4 @@ async def authenticate(request: Request, ctx: Context, admin: bool) -> ApiKey:
         raise Forbidden("Forbidden")
     headers = _rate_limit(state, record, now)
     _count_usage(ctx, state, record.id, now)
-    return ApiKey(
-        id=record.id,
-        scope=record.scope,
-        rate_limit_headers=headers,
-        take=lambda units: _rate_limit(state, record, now, units),
-    )
+    return ApiKey(state, record, now, headers)

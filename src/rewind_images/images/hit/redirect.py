@@ -50,7 +50,7 @@ def redirect_headers(record: ImageRecord, size: str, settings: Settings) -> dict
 async def get_image(call: Call[ImagePath, ImageRouteQuery, None]) -> Response:
     """Answer with a 302 to the CDN (or the JSON form), running the pipeline on a miss."""
     ctx, path = call.ctx, call.path
-    entity = path.entity
+    entity, size = path.entity, path.size.value
     record = await records.lookup(ctx, entity)
     if record is None or not record.has_image:  # a hit asks nothing more
         admission = admit(ctx, entity, call.query, record)
@@ -61,8 +61,8 @@ async def get_image(call: Call[ImagePath, ImageRouteQuery, None]) -> Response:
     if record is None or not record.has_image:
         raise NotFound(NO_IMAGE_MESSAGE, headers={"cache-control": NOT_FOUND_CACHE_CONTROL})
     if wants_json(call.request, call.query):
-        return await attachment_response(ctx, entity, path.size.value, record)
+        return await attachment_response(ctx, entity, size, record)
     headers = records.cache(ctx).headers_for(
-        entity, path.size.value, record, lambda r, s: redirect_headers(r, s, ctx.settings)
+        entity, size, record, lambda r, s: redirect_headers(r, s, ctx.settings)
     )
     return Response(status=302, headers=dict(headers))
