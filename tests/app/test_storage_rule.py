@@ -1,0 +1,140 @@
+"""The storage rule (`images/storage.py`) when its writes go wrong: no object without its row,
+and an object is put only while its writer holds the entity's claim."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from rewind_devkit.fake_upstream import FakeUpstream
+from rewind_images.config import CLAIM_LEASE_MS
+from rewind_images.images import image_store, search
+from tests.helpers import ManualClock, add_key, bearer, row, unique
+from tests.inprocess.app_client import InProcessApp
+
+DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}  # a JPEG from Apple
+ROW_WRITES = "INSERT INTO images"  # the pipeline's and the admin routes' upserts
+DEPENDENCY_FAILED = {"error": "Service temporarily unavailable", "status": 503}
+
+
+@pytest.fixture
+def key(service: InProcessApp) -> dict[str, str]:
+    return bearer(add_key(service, rate_limit_rpm=100_000))
+
+
+def _get(client: httpx.Client, entity: str, key: dict[str, str]) -> httpx.Response:
+    return client.get(f"/v1/images/listening/albums/{entity}/medium", params=DISCOVERY, headers=key)
+
+
+def _objects(service: InProcessApp, entity: str) -> list[str]:
+    return sorted(k for k in service.r2_objects() if f"/{entity}/" in k)
+
+
+def _row_writes(service: InProcessApp) -> list[str]:
+    return [sql for sql, _ in service.db.log if sql.startswith(ROW_WRITES)]
+
+
+def _watch_puts(service: InProcessApp) -> list[str]:
+    """The keys the bucket is asked to put from now on."""
+    puts: list[str] = []
+    original_put = service.bucket.put
+
+    async def watched_put(object_key: str, body: bytes, **kwargs: Any) -> None:
+        puts.append(object_key)
+        await original_put(object_key, body, **kwargs)
+
+    service.bucket.put = watched_put  # type: ignore[method-assign]
+    return puts
+
+
+def test_a_miss_whose_row_write_fails_removes_its_new_object(
+    service: InProcessApp, client: httpx.Client, key: dict[str, str]
+) -> None:
+    entity = unique("rowfails")
+    puts = _watch_puts(service)
+    service.db.fail_sql = ROW_WRITES
+    response = _get(client, entity, key)
+    assert response.status_code == 503
+    assert response.json() == DEPENDENCY_FAILED
+    # The object was put, then removed again when its row could not be written.
+    assert puts == [f"listening/albums/{entity}/original.jpg"]
+    assert _objects(service, entity) == []
+    assert row(service, "listening", "albums", entity) is None
+
+    # Once D1 writes again, the next request stores both.
+    service.db.fail_sql = None
+    assert _get(client, entity, key).status_code == 302
+    assert _objects(service, entity) == [f"listening/albums/{entity}/original.jpg"]
+
+
+def test_a_failed_row_write_keeps_the_object_the_stored_row_names(
+    service: InProcessApp,
+    upstream: FakeUpstream,
+    client: httpx.Client,
+    key: dict[str, str],
+    admin: dict[str, str],
+) -> None:
+    entity = unique("keepsobject")
+    assert _get(client, entity, key).status_code == 302
+    jpeg = f"listening/albums/{entity}/original.jpg"
+    png = f"listening/albums/{entity}/original.png"
+    path = f"/v1/admin/images/listening/albums/{entity}"
+    puts = _watch_puts(service)
+
+    # An override with another extension whose row write fails: its own object goes again...
+    service.db.fail_sql = ROW_WRITES
+    png_url = upstream.url("/img/article-hero/cover.png")
+    assert client.put(path, json={"source_url": png_url}, headers=admin).status_code == 503
+    assert puts == [png]
+    assert _objects(service, entity) == [jpeg]
+    # ...and one under the same key leaves it: the stored row still names that object.
+    jpeg_url = upstream.url("/img/itunes-rumours/cover.jpg")
+    assert client.put(path, json={"source_url": jpeg_url}, headers=admin).status_code == 503
+    assert puts == [png, jpeg]
+    assert _objects(service, entity) == [jpeg]
+    stored = row(service, "listening", "albums", entity)
+    assert stored is not None
+    assert (stored["r2_key"], stored["source"]) == (jpeg, "apple_music")
+
+
+def test_a_run_whose_claim_renewal_fails_puts_nothing_and_writes_no_row(
+    service: InProcessApp,
+    client: httpx.Client,
+    key: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = ManualClock(service)
+    entity = unique("renewfails")
+    object_key = f"listening/albums/{entity}/original.jpg"
+    theirs = b"the object of the writer that took the claim over"
+    original_find = search.find
+
+    async def outlived_lease(*args: Any) -> search.Search:
+        found = await original_find(*args)
+        # The search outlived the lease; another writer took the claim over and is storing
+        # its own object under the same key.
+        clock.advance(CLAIM_LEASE_MS / 1000 + 1)
+        entity_key = ("listening", "albums", entity)
+        assert await image_store.claim(service.db, entity_key, "other", clock.now, CLAIM_LEASE_MS)
+        await service.bucket.put(
+            object_key, theirs, content_type="image/jpeg", cache_control="", custom_metadata={}
+        )
+        return found
+
+    monkeypatch.setattr(search, "find", outlived_lease)
+    writes_before = len(_row_writes(service))
+    try:
+        response = _get(client, entity, key)
+        assert response.status_code == 502
+        # The run left the other writer's object alone (no put over it, no delete of it) and
+        # attempted no row write.
+        assert _objects(service, entity) == [object_key]
+        assert service.bucket.objects[object_key].body == theirs
+        assert len(_row_writes(service)) == writes_before
+        assert row(service, "listening", "albums", entity) is None
+    finally:
+        # The other writer gives up: its claim and object go (the store is checked after).
+        service.sql("DELETE FROM image_claims WHERE entity_id = ?", (entity,))
+        service.bucket.objects.pop(object_key, None)
