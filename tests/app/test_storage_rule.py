@@ -10,7 +10,11 @@ import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
 from rewind_images.config import CLAIM_LEASE_MS
-from rewind_images.images import image_store, search
+from rewind_images.images import claims, image_store, search, storage
+from rewind_images.images.analysis import Analysis
+from rewind_images.images.image_store import NewImage
+from rewind_images.images.pipeline import UPSTREAM_FAILED_MESSAGE as UPSTREAM_FAILED
+from rewind_images.sources import Candidate
 from tests.helpers import ManualClock, add_key, bearer, row, unique
 from tests.inprocess.app_client import InProcessApp
 
@@ -128,6 +132,7 @@ def test_a_run_whose_claim_renewal_fails_puts_nothing_and_writes_no_row(
     try:
         response = _get(client, entity, key)
         assert response.status_code == 502
+        assert response.json() == {"error": UPSTREAM_FAILED, "status": 502}
         # The run left the other writer's object alone (no put over it, no delete of it) and
         # attempted no row write.
         assert _objects(service, entity) == [object_key]
@@ -138,3 +143,89 @@ def test_a_run_whose_claim_renewal_fails_puts_nothing_and_writes_no_row(
         # The other writer gives up: its claim and object go (the store is checked after).
         service.sql("DELETE FROM image_claims WHERE entity_id = ?", (entity,))
         service.bucket.objects.pop(object_key, None)
+
+
+def test_a_row_describes_the_found_image_and_the_hints_searched_with() -> None:
+    entity = ("listening", "albums", "described")
+    found = search.Found(
+        candidate=Candidate("deezer", "https://cdn.example/cover.png"),
+        body=b"",
+        content_type="image/png",
+        width=600,
+        height=500,
+        analysis=Analysis("hash", "#112233", "#445566"),
+    )
+    hints = '{"album_name": "Discovery"}'
+    assert storage.describe(entity, found, hints) == NewImage(
+        r2_key="listening/albums/described/original.png",
+        source="deezer",
+        source_url="https://cdn.example/cover.png",
+        width=600,
+        height=500,
+        thumbhash="hash",
+        dominant_color="#112233",
+        accent_color="#445566",
+        search_hints=hints,
+    )
+    assert storage.describe(entity, None, hints) == NewImage.nothing(hints)
+
+
+def test_an_override_whose_claim_is_lost_before_the_put_is_a_503_that_changes_nothing(
+    service: InProcessApp,
+    upstream: FakeUpstream,
+    client: httpx.Client,
+    key: dict[str, str],
+    admin: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = ManualClock(service)
+    entity = unique("overridelost")
+    assert _get(client, entity, key).status_code == 302
+    before = row(service, "listening", "albums", entity)
+    original_renew = image_store.renew_claim
+
+    async def taken_over(db: Any, entity_key: Any, token: str, now: int, lease: int) -> bool:
+        # The override's lease ran out (a slow D1) and another writer took the claim.
+        clock.advance(CLAIM_LEASE_MS / 1000 + 1)
+        assert await image_store.claim(db, entity_key, "other", clock.now, CLAIM_LEASE_MS)
+        return await original_renew(db, entity_key, token, clock.now, lease)
+
+    monkeypatch.setattr(image_store, "renew_claim", taken_over)
+    puts = _watch_puts(service)
+    try:
+        url = upstream.url("/img/article-hero/cover.png")
+        response = client.put(
+            f"/v1/admin/images/listening/albums/{entity}", json={"source_url": url}, headers=admin
+        )
+        assert response.status_code == 503
+        assert response.json() == {"error": claims.BUSY_MESSAGE, "status": 503}
+        assert puts == []
+        assert row(service, "listening", "albums", entity) == before
+    finally:
+        service.sql("DELETE FROM image_claims WHERE entity_id = ?", (entity,))
+
+
+def test_a_run_that_loses_its_claim_during_the_put_to_a_writer_with_no_row_yet_keeps_nothing(
+    service: InProcessApp, client: httpx.Client, key: dict[str, str]
+) -> None:
+    clock = ManualClock(service)
+    entity = unique("lostnorow")
+    original_put = service.bucket.put
+
+    async def slow_put(object_key: str, body: bytes, **kwargs: Any) -> None:
+        await original_put(object_key, body, **kwargs)
+        # The put outlived the lease; another writer (an admin delete, say) holds the claim
+        # and has written nothing yet.
+        clock.advance(CLAIM_LEASE_MS / 1000 + 1)
+        entity_key = ("listening", "albums", entity)
+        assert await image_store.claim(service.db, entity_key, "other", clock.now, CLAIM_LEASE_MS)
+
+    service.bucket.put = slow_put  # type: ignore[method-assign]
+    try:
+        response = _get(client, entity, key)
+        assert response.status_code == 502
+        assert response.json() == {"error": UPSTREAM_FAILED, "status": 502}
+        assert _objects(service, entity) == []
+        assert row(service, "listening", "albums", entity) is None
+    finally:
+        service.sql("DELETE FROM image_claims WHERE entity_id = ?", (entity,))

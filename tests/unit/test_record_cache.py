@@ -9,6 +9,7 @@ import pytest
 
 from rewind_images.config import MAX_CHANGES_PER_POLL, Settings
 from rewind_images.context import Context
+from rewind_images.images import record_cache
 from rewind_images.images.image_store import (
     CHANGES_SINCE,
     LATEST_CHANGE,
@@ -158,3 +159,46 @@ def test_a_failed_poll_clears_the_cache_and_raises(setup):
         asyncio.run(sync(ctx, cache))
     assert cache.records == {}
     assert cache.watermark is None
+
+
+def test_the_cache_holds_at_most_its_bound_then_starts_over(monkeypatch):
+    monkeypatch.setattr(record_cache, "RECORD_CACHE_MAX_ENTRIES", 2)
+    cache = RecordCache()
+    build = lambda rec, size: {"size": size}  # noqa: E731
+    for name in ("a", "b"):
+        cache.remember(entity(name), record())
+        cache.headers_for(entity(name), "small", cache.records[entity(name)], build)
+    assert len(cache.records) == 2
+    cache.remember(entity("c"), record())
+    assert list(cache.records) == [entity("c")]
+    assert cache.derived == {}  # the headers built from dropped records go too
+
+
+def test_headers_are_built_once_per_cached_record_and_size():
+    cache = RecordCache()
+    built: list[tuple[str, int, str]] = []
+
+    def build(rec: ImageRecord, size: str) -> dict[str, str]:
+        built.append((rec.r2_key, rec.image_version, size))
+        return {"location": f"{size}?v={rec.image_version}"}
+
+    first = record(1)
+    for _ in range(2):
+        assert cache.headers_for(entity("a"), "small", first, build) == {"location": "small?v=1"}
+        assert cache.headers_for(entity("a"), "large", first, build) == {"location": "large?v=1"}
+        assert cache.headers_for(entity("b"), "small", first, build) == {"location": "small?v=1"}
+    assert built == [("k", 1, "small"), ("k", 1, "large"), ("k", 1, "small")]
+    # A new record object (a new version read from D1) builds its headers anew, once.
+    second = record(2)
+    for _ in range(2):
+        assert cache.headers_for(entity("a"), "small", second, build) == {"location": "small?v=2"}
+    assert built[3:] == [("k", 2, "small")]
+
+
+def test_forget_drops_one_entity():
+    cache = RecordCache()
+    cache.remember(entity("a"), record())
+    cache.remember(entity("b"), record())
+    cache.forget(entity("a"))
+    cache.forget(entity("never cached"))
+    assert list(cache.records) == [entity("b")]
