@@ -229,3 +229,70 @@ def test_a_run_that_loses_its_claim_during_the_put_to_a_writer_with_no_row_yet_k
         assert row(service, "listening", "albums", entity) is None
     finally:
         service.sql("DELETE FROM image_claims WHERE entity_id = ?", (entity,))
+
+
+def test_a_miss_that_finds_nothing_touches_no_object(
+    service: InProcessApp, client: httpx.Client, key: dict[str, str]
+) -> None:
+    entity = unique("nothing")
+    puts = _watch_puts(service)
+    nothing = {"artist_name": "Nobody", "album_name": "Nothing"}
+    response = client.get(
+        f"/v1/images/listening/albums/{entity}/medium", params=nothing, headers=key
+    )
+    assert response.status_code == 404
+    stored = row(service, "listening", "albums", entity)
+    assert stored is not None
+    assert (stored["r2_key"], stored["source"]) == ("", "none")
+    assert (puts, service.bucket.deleted) == ([], [])
+
+
+def test_a_writer_that_lost_its_claim_deletes_no_object_but_its_own(
+    service: InProcessApp,
+    upstream: FakeUpstream,
+    client: httpx.Client,
+    key: dict[str, str],
+    admin: dict[str, str],
+) -> None:
+    clock = ManualClock(service)
+    entity = unique("threewriters")
+    assert _get(client, entity, key).status_code == 302
+    jpeg = f"listening/albums/{entity}/original.jpg"  # the key our override found in the row
+    gif = f"listening/albums/{entity}/original.gif"
+    png = f"listening/albums/{entity}/original.png"  # our override's
+    original_put = service.bucket.put
+
+    async def meanwhile(object_key: str, body: bytes, **kwargs: Any) -> None:
+        await original_put(object_key, body, **kwargs)
+        if object_key != png:
+            return
+        # Our put outlived the lease. Another writer took the claim and moved the row to a GIF
+        # (deleting the JPEG); a third now holds the claim and has put a new JPEG, its row not
+        # written yet.
+        clock.advance(CLAIM_LEASE_MS / 1000 + 1)
+        service.sql(
+            "UPDATE images SET r2_key = ?, image_version = image_version + 1 WHERE entity_id = ?",
+            (gif, entity),
+        )
+        await original_put(
+            gif, b"GIF", content_type="image/gif", cache_control="", custom_metadata={}
+        )
+        del service.bucket.objects[jpeg]
+        entity_key = ("listening", "albums", entity)
+        assert await image_store.claim(service.db, entity_key, "third", clock.now, CLAIM_LEASE_MS)
+        await original_put(
+            jpeg, b"JPEG", content_type="image/jpeg", cache_control="", custom_metadata={}
+        )
+
+    service.bucket.put = meanwhile  # type: ignore[method-assign]
+    url = upstream.url("/img/article-hero/cover.png")
+    try:
+        response = client.put(
+            f"/v1/admin/images/listening/albums/{entity}", json={"source_url": url}, headers=admin
+        )
+        assert response.status_code == 503
+        # Ours went again; the third writer's JPEG and the row's GIF stay.
+        assert _objects(service, entity) == [gif, jpeg]
+    finally:
+        service.sql("DELETE FROM image_claims WHERE entity_id = ?", (entity,))
+        service.bucket.objects.pop(jpeg, None)

@@ -108,10 +108,12 @@ class _Object:
 
 @dataclass
 class MemoryBucket:
-    """The `Bucket` port over a dict; `fail_puts` makes puts fail like an R2 outage."""
+    """The `Bucket` port over a dict; `fail_puts` makes puts fail like an R2 outage;
+    `deleted` lists the keys of every delete call (absent ones too), as R2 bills them."""
 
     objects: dict[str, _Object] = field(default_factory=dict)
     fail_puts: bool = False
+    deleted: list[str] = field(default_factory=list)
 
     async def put(
         self,
@@ -136,6 +138,7 @@ class MemoryBucket:
         return key in self.objects
 
     async def delete(self, keys: Sequence[str]) -> None:
+        self.deleted.extend(keys)
         for key in keys:
             self.objects.pop(key, None)
 

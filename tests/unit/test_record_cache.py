@@ -7,16 +7,24 @@ from typing import Any
 
 import pytest
 
-from rewind_images.config import MAX_CHANGES_PER_POLL, Settings
+from rewind_images.config import (
+    CHANGE_PRUNE_INTERVAL_MS,
+    CHANGE_RETENTION_MS,
+    MAX_CHANGES_PER_POLL,
+    Settings,
+)
 from rewind_images.context import Context
 from rewind_images.images import record_cache
 from rewind_images.images.image_store import (
     CHANGES_SINCE,
     LATEST_CHANGE,
     PRUNE_CHANGES,
+    SELECT_IMAGE,
     ImageRecord,
 )
 from rewind_images.images.record_cache import RecordCache, sync
+from tests.helpers import add_image
+from tests.inprocess.doubles import SqliteDatabase
 
 POLL_MS = 15_000
 
@@ -26,6 +34,7 @@ class FakeDb:
         self.latest = 0
         self.changes: list[dict[str, Any]] = []
         self.queries: list[str] = []
+        self.runs: list[tuple[str, tuple[Any, ...]]] = []
         self.fail = False
 
     async def first(self, sql: str, *params: Any) -> dict[str, Any] | None:
@@ -45,6 +54,7 @@ class FakeDb:
 
     async def run(self, sql: str, *params: Any) -> int:
         self.queries.append(sql)
+        self.runs.append((sql, params))
         return 0
 
     def change(self, entity: str) -> None:
@@ -202,3 +212,69 @@ def test_forget_drops_one_entity():
     cache.forget(entity("a"))
     cache.forget(entity("never cached"))
     assert list(cache.records) == [entity("b")]
+
+
+def test_an_isolate_idle_for_half_the_retention_still_reads_the_log(setup):
+    ctx, db, clock, _ = setup
+    cache = RecordCache()
+    asyncio.run(sync(ctx, cache))
+    cache.remember(entity("a"), record())
+    clock.now += CHANGE_RETENTION_MS // 2
+    asyncio.run(sync(ctx, cache))
+    assert entity("a") in cache.records
+    assert db.queries.count(CHANGES_SINCE) == 1
+    clock.now += CHANGE_RETENTION_MS // 2 + 1
+    asyncio.run(sync(ctx, cache))
+    assert cache.records == {}
+    assert db.queries.count(LATEST_CHANGE) == 2
+
+
+def test_old_changes_are_pruned_at_most_once_per_prune_interval(setup):
+    ctx, db, clock, scheduled = setup
+    cache = RecordCache()
+
+    def prunes() -> list[tuple[Any, ...]]:
+        while scheduled:
+            asyncio.run(scheduled.pop())
+        return [params for sql, params in db.runs if sql == PRUNE_CHANGES]
+
+    first = clock.now
+    asyncio.run(sync(ctx, cache))
+    assert prunes() == [(first - CHANGE_RETENTION_MS,)]
+    clock.now = first + CHANGE_PRUNE_INTERVAL_MS - POLL_MS  # a poll, and no prune yet
+    asyncio.run(sync(ctx, cache))
+    assert db.queries.count(CHANGES_SINCE) == 1
+    assert len(prunes()) == 1
+    clock.now = first + CHANGE_PRUNE_INTERVAL_MS
+    asyncio.run(sync(ctx, cache))
+    assert prunes()[1:] == [(clock.now - CHANGE_RETENTION_MS,)]
+
+
+def test_a_record_read_once_is_served_from_the_cache_and_a_missing_one_is_asked_again():
+    db, clock = SqliteDatabase(), Clock()
+    add_image(db, "listening", "albums", "a", source="deezer")
+    scheduled: list[Any] = []
+    ctx = Context(
+        settings=Settings(change_poll_seconds=POLL_MS // 1000),
+        db=db,
+        bucket=None,  # type: ignore[arg-type]
+        transformer=None,  # type: ignore[arg-type]
+        fetcher=None,  # type: ignore[arg-type]
+        queue=None,  # type: ignore[arg-type]
+        wait_until=scheduled.append,
+        clock_ms=clock,
+    )
+
+    def reads() -> int:
+        return sum(1 for sql, _ in db.log if sql == SELECT_IMAGE)
+
+    found = asyncio.run(record_cache.lookup(ctx, entity("a")))
+    assert found is not None
+    assert found.source == "deezer"
+    assert asyncio.run(record_cache.lookup(ctx, entity("a"))) is found
+    assert reads() == 1
+    for _ in range(2):  # no row: not cached, so the next request sees a row written meanwhile
+        assert asyncio.run(record_cache.lookup(ctx, entity("none"))) is None
+    assert reads() == 3
+    for awaitable in scheduled:
+        awaitable.close()
