@@ -67,18 +67,19 @@ def test_a_control_character_the_pattern_lets_through_is_refused_with_its_reason
     assert message == "Invalid name: name contains control characters"
 
 
-class Nested(ApiModel):
-    value: int
-
-
-class Nullable(ApiModel):
-    described: Nested | None = Field(None, description="a nested model with a description")
-    plain: Nested | None = None
-    anything: Any = None
-    required: Nested
-
-
 def test_nullable_references_say_null_in_the_schema() -> None:
+    # The models are made here: pydantic caches a model's schema, and mutation runs fork a
+    # process that has already built the schemas of module-level models.
+    class Nested(ApiModel):
+        value: int
+
+    class Nullable(ApiModel):
+        described: Nested | None = Field(None, description="a nested model with a description")
+        plain: Nested | None = None
+        anything: Any = None
+        required: Nested
+
+    Nullable.update_forward_refs(Nested=Nested)
     props = Nullable.schema()["properties"]
     nested = {"$ref": "#/definitions/Nested"}
     # pydantic 1 wraps a described reference in allOf; either form becomes anyOf with null.
