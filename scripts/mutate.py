@@ -17,6 +17,7 @@ configuration before running it in-process (mutmut is pinned exactly in pyprojec
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "mutants"
 SURVIVORS = WORK / "survivors.txt"
+LOG = WORK / "mutmut.log"
 # Statuses that mean a test noticed the mutant.
 DETECTED = ("killed", "timeout", "segfault")
 
@@ -56,13 +58,23 @@ def prepare(modules: list[str]) -> list[str]:
 
 
 def run_mutmut(max_children: int) -> None:
+    """Run mutmut; its progress (a spinner) goes to mutants/mutmut.log unless on a terminal."""
     from mutmut.__main__ import cli
 
+    log = None if sys.stdout.isatty() else LOG.open("w")
+    if log is not None:
+        print(f"mutate: mutmut's progress goes to {LOG.relative_to(ROOT)}", flush=True)
     try:
-        cli(["run", "--max-children", str(max_children)], standalone_mode=False)
+        with contextlib.redirect_stdout(log or sys.stdout):
+            cli(["run", "--max-children", str(max_children)], standalone_mode=False)
     except SystemExit as exc:
         if exc.code:
+            if log is not None:
+                print(f"mutate: mutmut failed; see {LOG.relative_to(ROOT)}", file=sys.stderr)
             raise
+    finally:
+        if log is not None:
+            log.close()
 
 
 def report(modules: list[str], seconds: float) -> None:
