@@ -23,6 +23,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,24 +58,35 @@ def prepare(modules: list[str]) -> list[str]:
     return list(config.only_mutate)
 
 
+@contextlib.contextmanager
+def output_to_log_unless_on_a_terminal() -> Iterator[None]:
+    """mutmut redraws a spinner line on the process's stdout: fine on a terminal, megabytes of
+    carriage returns in a log. Elsewhere its output goes to mutants/mutmut.log."""
+    if sys.stdout.isatty():
+        yield
+        return
+    print(f"mutate: mutmut's output goes to {LOG.relative_to(ROOT)}", flush=True)
+    saved = os.dup(1)
+    try:
+        with LOG.open("w") as log:
+            os.dup2(log.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def run_mutmut(max_children: int) -> None:
-    """Run mutmut; its progress (a spinner) goes to mutants/mutmut.log unless on a terminal."""
     from mutmut.__main__ import cli
 
-    log = None if sys.stdout.isatty() else LOG.open("w")
-    if log is not None:
-        print(f"mutate: mutmut's progress goes to {LOG.relative_to(ROOT)}", flush=True)
     try:
-        with contextlib.redirect_stdout(log or sys.stdout):
+        with output_to_log_unless_on_a_terminal():
             cli(["run", "--max-children", str(max_children)], standalone_mode=False)
     except SystemExit as exc:
         if exc.code:
-            if log is not None:
-                print(f"mutate: mutmut failed; see {LOG.relative_to(ROOT)}", file=sys.stderr)
+            print(f"mutate: mutmut failed (exit {exc.code}); see its output", file=sys.stderr)
             raise
-    finally:
-        if log is not None:
-            log.close()
 
 
 def report(modules: list[str], seconds: float) -> None:
