@@ -7,7 +7,7 @@ UPSTREAMS ?= real
 STATE ?= $(if $(filter fake,$(UPSTREAMS)),.state/fake,.state)
 PYTEST_ARGS ?=
 
-.PHONY: setup dev test lint unit demo key bench clean deploy
+.PHONY: setup dev test lint unit demo key bench mutate clean deploy
 
 setup:
 	@scripts/setup.sh
@@ -36,8 +36,14 @@ bench: setup
 	@.venv/bin/python -m bench.miss_latency
 	@.venv/bin/python -m bench.attachments
 
+# Mutation testing of the rule modules against tests/unit and tests/app (not part of `make test`;
+# docs/testing.md). The modules are [tool.mutmut] only_mutate in pyproject.toml, or MODULES="...".
+MODULES ?=
+mutate: setup
+	@.venv/bin/python scripts/mutate.py $(MODULES)
+
 clean:
-	rm -rf .build .venv node_modules python_modules .wrangler
+	rm -rf .build .venv node_modules python_modules .wrangler mutants
 
 SCOPE ?= read
 key: setup

@@ -104,6 +104,7 @@ def contract_key(service: InProcessApp) -> str:
     return add_key(service, scope="admin", rate_limit_rpm=1_000_000)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_published_spec_contract(
     client: httpx.Client, contract_key: str, mode: GenerationMode
@@ -120,6 +121,7 @@ def test_published_spec_contract(
         _check_all(operation, mode, client, contract_key, strict=False)
 
 
+@pytest.mark.slow
 def test_own_openapi_contract(client: httpx.Client, contract_key: str) -> None:
     document = client.get("/v1/openapi.json").json()
     operations = operations_of(document)

@@ -12,12 +12,14 @@ import httpx
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
+from rewind_images.timestamps import iso_from_ms
 from tests.support.app_client import InProcessApp
 from tests.support.helpers import ManualClock, add_expired_no_image, add_key, bearer, row, unique
 
 DISCOVERY = {"artist_name": "Daft Punk", "album_name": "Discovery"}
 NOTHING = {"artist_name": "Nobody", "album_name": "Nothing"}
 RETRY_S = 300  # the default HINT_RETRY_SECONDS
+TTL_S = 7 * 24 * 3600  # the default NEGATIVE_TTL_SECONDS
 
 
 @pytest.fixture
@@ -126,6 +128,30 @@ def test_the_same_hints_do_not_ask_again_and_varying_hints_at_most_once_per_inte
     stored = row(service, "listening", "albums", entity)
     assert stored is not None
     assert json.loads(stored["search_hints"]) == other
+
+
+def test_a_no_image_record_is_asked_again_only_once_the_negative_ttl_has_passed(
+    service: InProcessApp, upstream: FakeUpstream, client: httpx.Client, key: dict[str, str]
+) -> None:
+    clock = ManualClock(service)
+    made = clock.now
+    entity = unique("ttl")
+    assert client.get(url(entity, **NOTHING), headers=key).status_code == 404
+    calls = len(upstream.requests)
+    # Old but inside the TTL (6 days 23 hours, then its last second): the record answers,
+    # with the same hints or none.
+    for age_s in (TTL_S - 3600, TTL_S - 1):
+        clock.now = made + age_s * 1000
+        assert client.get(url(entity, **NOTHING), headers=key).status_code == 404
+        assert client.get(url(entity), headers=key).status_code == 404
+    assert len(upstream.requests) == calls
+
+    # Seven days on, the sources are asked again, and the record's age starts anew.
+    clock.advance(1)
+    assert client.get(url(entity), headers=key).status_code == 404
+    assert len(upstream.requests) > calls
+    (checked,) = service.sql("SELECT created_at FROM images WHERE entity_id = ?", (entity,))
+    assert checked == (iso_from_ms(made + TTL_S * 1000),)
 
 
 def test_past_the_ttl_a_request_without_hints_searches_with_the_stored_ones(

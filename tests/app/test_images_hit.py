@@ -143,6 +143,7 @@ def test_bad_input_is_not_stored(service: InProcessApp, client: httpx.Client, ke
 
 
 @pytest.mark.workerd
+@pytest.mark.slow
 def test_a_version_written_elsewhere_reaches_the_cached_hit_path(
     service: InProcessApp, client: httpx.Client, key: str
 ) -> None:

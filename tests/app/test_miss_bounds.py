@@ -75,6 +75,7 @@ def test_a_page_with_hundreds_of_images_costs_a_bounded_number_of_downloads(
     assert upstream.count("/img/fault-http-404/") == MAX_CANDIDATES_PER_SOURCE
 
 
+@pytest.mark.slow
 def test_slow_candidates_stop_at_the_miss_deadline(
     service_env: dict[str, str], upstream: FakeUpstream
 ) -> None:

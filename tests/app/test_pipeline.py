@@ -143,7 +143,7 @@ def test_upstream_requests_identify_themselves(upstream: FakeUpstream) -> None:
 @pytest.mark.parametrize(
     "fault",
     [
-        "timeout",
+        pytest.param("timeout", marks=pytest.mark.slow),
         "http-500",
         "http-404",
         "oversize",
@@ -229,6 +229,7 @@ def test_a_failing_source_falls_through_to_the_next(
 
 
 @pytest.mark.workerd
+@pytest.mark.slow
 def test_a_503_is_retried_once_a_500_and_a_timeout_are_not(
     upstream: FakeUpstream, client: httpx.Client, key: str
 ) -> None:

@@ -1,7 +1,8 @@
 """In-process doubles of the ports, for testing the app's HTTP behaviour in CPython.
 
 - `SqliteDatabase`: the `Database` port on stdlib sqlite3 with the real migrations applied
-  (triggers included), so the stores' SQL runs as it does on D1 (D1 is SQLite).
+  (triggers included), so the stores' SQL runs as it does on D1 (D1 is SQLite); `fail_sql`
+  makes the statements that contain a text fail like a D1 error.
 - `MemoryBucket`: the `Bucket` port over a dict.
 - `PillowTransformer`: the `ImageTransformer` port on Pillow (the Images binding is sharp;
   both read headers for `info` and filter-resize for `to_png`, so pixels differ slightly).
@@ -64,7 +65,9 @@ class DoubleFailure(DependencyError):
 
 
 class SqliteDatabase:
-    """The `Database` port on one sqlite3 connection (in memory unless a path is given)."""
+    """The `Database` port on one sqlite3 connection (in memory unless a path is given).
+    While `fail_sql` is set, every statement whose SQL contains it fails (e.g. "INSERT INTO
+    images": the row writes), the others run."""
 
     def __init__(self, path: str = ":memory:") -> None:
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -72,12 +75,18 @@ class SqliteDatabase:
         apply_migrations(self.conn)
         self.statements = 0  # how many statements the app ran (tests count queries)
         self.log: list[tuple[str, tuple[SqlParam, ...]]] = []  # and which
+        self.fail_sql: str | None = None
 
-    def _rows(self, sql: str, params: Sequence[SqlParam]) -> list[Row]:
+    def _check(self, sql: str, params: Sequence[SqlParam]) -> None:
         self.statements += 1
         self.log.append((sql, tuple(params)))
         if len(params) > D1_MAX_BOUND_PARAMETERS:
             raise DoubleFailure(f"too many SQL variables: {len(params)}")  # D1 refuses these
+        if self.fail_sql is not None and self.fail_sql in sql:
+            raise DoubleFailure(f"D1 failed on {sql[:40]!r}")
+
+    def _rows(self, sql: str, params: Sequence[SqlParam]) -> list[Row]:
+        self._check(sql, params)
         return [dict(r) for r in self.conn.execute(sql, tuple(params)).fetchall()]
 
     async def first(self, sql: str, *params: SqlParam) -> Row | None:
@@ -88,10 +97,7 @@ class SqliteDatabase:
         return self._rows(sql, params)
 
     async def run(self, sql: str, *params: SqlParam) -> int:
-        self.statements += 1
-        self.log.append((sql, tuple(params)))
-        if len(params) > D1_MAX_BOUND_PARAMETERS:
-            raise DoubleFailure(f"too many SQL variables: {len(params)}")
+        self._check(sql, params)
         return self.conn.execute(sql, tuple(params)).rowcount
 
     async def batch(self, statements: Sequence[tuple[str, Sequence[SqlParam]]]) -> list[list[Row]]:
@@ -121,11 +127,13 @@ class _Object:
 @dataclass
 class MemoryBucket:
     """The `Bucket` port over a dict; `fail_puts` makes puts fail like an R2 outage. Etags are
-    a counter, so every put makes a new one (as R2's do for new bytes)."""
+    a counter, so every put makes a new one (as R2's do for new bytes); `deleted` lists the
+    keys of every delete call (absent ones too), as R2 bills them."""
 
     objects: dict[str, _Object] = field(default_factory=dict)
     fail_puts: bool = False
     _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    deleted: list[str] = field(default_factory=list)
 
     async def put(
         self,
@@ -161,6 +169,7 @@ class MemoryBucket:
         return StoredObject(found.body, found.content_type, dict(found.custom_metadata))
 
     async def delete(self, keys: Sequence[str]) -> None:
+        self.deleted.extend(keys)
         for key in keys:
             self.objects.pop(key, None)
 

@@ -204,3 +204,27 @@ WHATWG_BYPASSES = [
 def test_hosts_that_whatwg_reads_as_private_are_refused(url):
     with pytest.raises(ForbiddenUrl):
         check_url(url, allow_insecure=False)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://example.com/" + "a" * MAX_URL_LENGTH, "URL too long"),
+        ("https://example.com\\@evil.example/", "URL has a backslash"),
+        ("gopher://example.com/", "scheme gopher not allowed"),
+        ("https:///no-host", "URL has no host"),
+        ("https://exa_mple.com/", "host 'exa_mple.com' is not a plain DNS name"),
+        ("https://user@example.com/", "credentials in URL not allowed"),
+        ("https://user@[::1]/", "credentials in URL not allowed"),
+        ("http://example.com/", "only https URLs are allowed"),
+        ("https://10.0.0.1/", "IP-literal host 10.0.0.1 not allowed"),
+        ("https://[::1]/", "IP-literal host ::1 not allowed"),
+        ("https://intranet/", "private host intranet not allowed"),
+        ("https://printer.local/", "private host printer.local not allowed"),
+        ("https://example.com:8443/", "port 8443 not allowed"),
+    ],
+)
+def test_each_refusal_states_its_reason(url, reason):
+    with pytest.raises(ForbiddenUrl) as refused:
+        check_url(url, allow_insecure=False)
+    assert str(refused.value) == reason

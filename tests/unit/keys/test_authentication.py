@@ -473,3 +473,45 @@ def test_state_lives_in_the_context(h):
     h.ctx.state.clear()  # a new isolate: fresh windows and caches
     assert h.auth().rate_limit_headers["x-ratelimit-remaining"] == "0"
     assert len(h.db.first_calls) == 2
+
+
+TOO_LONG = "x" * (MAX_TOKEN_LENGTH + 1)
+
+
+@pytest.mark.parametrize(
+    ("header", "challenge"),
+    [
+        ("", authentication.CHALLENGE),
+        ("Basic abc", authentication.CHALLENGE),
+        ("Bearer", authentication.CHALLENGE),
+        ("Bearer    ", authentication.CHALLENGE),
+        (f"Basic {TOO_LONG}", authentication.CHALLENGE),
+        (f"Bearer {TOO_LONG}", authentication.INVALID_TOKEN_CHALLENGE),
+        (f"bearer {TOO_LONG}", authentication.INVALID_TOKEN_CHALLENGE),
+        (f"  BEARER {TOO_LONG} more", authentication.INVALID_TOKEN_CHALLENGE),
+        ("Bearer rw_live_unknown", authentication.INVALID_TOKEN_CHALLENGE),
+    ],
+)
+def test_a_401_says_invalid_token_exactly_when_a_bearer_token_was_sent(h, header, challenge):
+    assert h.fail(Unauthorized, header=header).headers == challenge
+
+
+def test_a_charge_of_nothing_or_less_counts_nothing_and_keeps_the_headers(h):
+    h.db.add_key(READ_TOKEN, id=3, rpm=3)
+    key = h.auth()  # 1 of 3
+    other = h.auth()  # 2 of 3, counted after `key`'s headers were made
+    headers = dict(key.rate_limit_headers)
+    key.charge(0)
+    key.charge(-5)
+    assert key.rate_limit_headers == headers
+    assert other.rate_limit_headers["x-ratelimit-remaining"] == "1"
+    h.auth()
+    h.fail(TooManyRequests)
+
+
+def test_forgetting_a_key_this_isolate_never_cached_is_harmless(h):
+    h.db.add_key(READ_TOKEN, id=5)
+    h.auth()
+    state = h.ctx.state["auth"]
+    state.forget(hash_token("rw_live_never_seen"))
+    assert list(state.keys) == [hash_token(READ_TOKEN)]

@@ -30,9 +30,9 @@ async def try_claim(ctx: Context, entity: Entity) -> str | None:
     return token if held else None
 
 
-@asynccontextmanager
-async def exclusive(ctx: Context, entity: Entity) -> AsyncIterator[str]:
-    """Hold the entity's claim (waiting up to `CLAIM_WAIT_MS` for it) for a block of writes."""
+async def wait_for_claim(ctx: Context, entity: Entity) -> str:
+    """Take the entity's claim, waiting up to `CLAIM_WAIT_MS` for it; its token.
+    ServiceUnavailable when another writer still holds it then."""
     deadline = ctx.clock_ms() + CLAIM_WAIT_MS
     token = await try_claim(ctx, entity)
     while token is None:
@@ -40,6 +40,13 @@ async def exclusive(ctx: Context, entity: Entity) -> AsyncIterator[str]:
             raise ServiceUnavailable(BUSY_MESSAGE)
         await asyncio.sleep(CLAIM_POLL_INTERVAL_S)
         token = await try_claim(ctx, entity)
+    return token
+
+
+@asynccontextmanager
+async def exclusive(ctx: Context, entity: Entity) -> AsyncIterator[str]:
+    """Hold the entity's claim (`wait_for_claim`) for a block of writes."""
+    token = await wait_for_claim(ctx, entity)
     try:
         yield token
     finally:

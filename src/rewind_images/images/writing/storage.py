@@ -7,8 +7,11 @@
   renewed. A writer that lost its lease therefore never replaces the object of the writer that
   took over; it changes nothing and answers the record that won.
 - When that row cannot be written (an error, an override in the way, a lost claim), the new
-  object is removed again unless a row names it; after a lost claim only under the claim again
-  (waiting for it), since the key may by then hold the winner's object.
+  object is removed again unless a row names it. After a lost claim the key may by then hold
+  the winner's object: when the claim is free again, every object of the entity that no row
+  names goes, under the claim; while another writer holds it, only an object that still
+  carries this writer's claim token (R2 has no conditional delete, so a put landing between
+  that check and the delete is the one window left; the next writer replaces a stray anyway).
 - An object is deleted only once no row names it: the entity's previous object after the row
   moved to another key, or all of its objects after the row is gone.
 - New analysis results of a stored object are written only while the row still names it.
@@ -23,7 +26,7 @@ from collections.abc import Awaitable, Callable
 
 from rewind_images.config import CLAIM_LEASE_MS, FENCED_PUT_ATTEMPTS
 from rewind_images.context import Context
-from rewind_images.errors import DependencyError, ServiceUnavailable
+from rewind_images.errors import DependencyError
 from rewind_images.images.attachments import placeholders
 from rewind_images.images.resolution.analysis import AnalysisFailed, analyse
 from rewind_images.images.resolution.search import Found
@@ -83,7 +86,7 @@ async def save(
         raise
     stored_key = result.record.r2_key if result.record is not None else ""
     if new_key and new_key != stored_key:
-        await _remove_strays(ctx, entity)  # another row won; ours must not linger
+        await _remove_strays(ctx, entity, token, new_key)  # another row won
     if result.written and previous_key and previous_key != stored_key:
         await ctx.bucket.delete([previous_key])  # the old extension's object
     if result.written and result.record is not None and result.record.thumbhash:
@@ -129,18 +132,23 @@ async def _fenced_put(
     raise DependencyError(f"R2 put {key!r}: the object kept changing under the claim")
 
 
-async def _remove_strays(ctx: Context, entity: Entity) -> None:
-    """Delete the entity's objects that no row names, under its claim (waiting for it): after a
-    lost claim the key may hold the winner's object, which only the row can tell."""
+async def _remove_strays(ctx: Context, entity: Entity, token: str, new_key: str) -> None:
+    """After the claim `token` was lost: delete the entity's objects no row names when its
+    claim can be taken now, else only `new_key` if it is still the object put under `token`."""
+    holder = await claims.try_claim(ctx, entity)
+    if holder is None:
+        current = await ctx.bucket.head(new_key)
+        if current is not None and current.custom_metadata.get(CLAIM_METADATA) == token:
+            await ctx.bucket.delete([new_key])
+        return
     try:
-        async with claims.exclusive(ctx, entity):
-            record = await image_rows.get_image(ctx.db, entity)
-            named = record.r2_key if record is not None else ""
-            present = [key for key in every_object_key(entity) if key != named]
-            present = [key for key in present if await ctx.bucket.head(key) is not None]
-            await ctx.bucket.delete(present)
-    except ServiceUnavailable:
-        print(f"objects of {'/'.join(entity)} not checked: its claim stayed busy")
+        record = await image_rows.get_image(ctx.db, entity)
+        named = record.r2_key if record is not None else ""
+        present = [key for key in every_object_key(entity) if key != named]
+        present = [key for key in present if await ctx.bucket.head(key) is not None]
+        await ctx.bucket.delete(present)
+    finally:
+        await claim_rows.release(ctx.db, entity, holder)
 
 
 async def delete(ctx: Context, entity: Entity, token: str) -> tuple[bool, list[str]]:

@@ -7,11 +7,20 @@ from typing import Any
 
 import pytest
 
-from rewind_images.config import MAX_CHANGES_PER_POLL, Settings
+from rewind_images.config import (
+    CHANGE_PRUNE_INTERVAL_MS,
+    CHANGE_RETENTION_MS,
+    MAX_CHANGES_PER_POLL,
+    Settings,
+)
 from rewind_images.context import Context
+from rewind_images.images.hit import records
 from rewind_images.images.hit.records import RecordCache, sync
 from rewind_images.images.row import ImageRecord
 from rewind_images.images.store.change_log import CHANGES_SINCE, LATEST_CHANGE, PRUNE_CHANGES
+from rewind_images.images.store.image_rows import SELECT_IMAGE
+from tests.support.doubles import SqliteDatabase
+from tests.support.helpers import add_image
 
 POLL_MS = 15_000
 
@@ -21,6 +30,7 @@ class FakeDb:
         self.latest = 0
         self.changes: list[dict[str, Any]] = []
         self.queries: list[str] = []
+        self.runs: list[tuple[str, tuple[Any, ...]]] = []
         self.fail = False
 
     async def first(self, sql: str, *params: Any) -> dict[str, Any] | None:
@@ -40,6 +50,7 @@ class FakeDb:
 
     async def run(self, sql: str, *params: Any) -> int:
         self.queries.append(sql)
+        self.runs.append((sql, params))
         return 0
 
     def change(self, entity: str) -> None:
@@ -58,7 +69,7 @@ class Clock:
 
 
 def record(version: int = 1) -> ImageRecord:
-    return ImageRecord("k", "deezer", None, 1, 1, "h", None, None, False, version, "t", None)
+    return ImageRecord("k", "deezer", None, 1, 1, "h", None, None, None, False, version, "t")
 
 
 @pytest.fixture
@@ -154,3 +165,110 @@ def test_a_failed_poll_clears_the_cache_and_raises(setup):
         asyncio.run(sync(ctx, cache))
     assert cache.records == {}
     assert cache.watermark is None
+
+
+def test_the_cache_holds_at_most_its_bound_dropping_the_oldest(monkeypatch):
+    monkeypatch.setattr(records, "RECORD_CACHE_MAX_ENTRIES", 2)
+    cache = RecordCache()
+    build = lambda rec, size: {"size": size}  # noqa: E731
+    for name in ("a", "b", "c"):
+        cache.remember(entity(name), record())
+        cache.headers_for(entity(name), "small", cache.records[entity(name)], build)
+    assert list(cache.records) == [entity("b"), entity("c")]
+    assert list(cache.derived) == [(entity("b"), "small"), (entity("c"), "small")]
+
+
+def test_headers_are_built_once_per_cached_record_and_size():
+    cache = RecordCache()
+    built: list[tuple[str, int, str]] = []
+
+    def build(rec: ImageRecord, size: str) -> dict[str, str]:
+        built.append((rec.r2_key, rec.image_version, size))
+        return {"location": f"{size}?v={rec.image_version}"}
+
+    first = record(1)
+    for _ in range(2):
+        assert cache.headers_for(entity("a"), "small", first, build) == {"location": "small?v=1"}
+        assert cache.headers_for(entity("a"), "large", first, build) == {"location": "large?v=1"}
+        assert cache.headers_for(entity("b"), "small", first, build) == {"location": "small?v=1"}
+    assert built == [("k", 1, "small"), ("k", 1, "large"), ("k", 1, "small")]
+    # A new record object (a new version read from D1) builds its headers anew, once.
+    second = record(2)
+    for _ in range(2):
+        assert cache.headers_for(entity("a"), "small", second, build) == {"location": "small?v=2"}
+    assert built[3:] == [("k", 2, "small")]
+
+
+def test_forget_drops_one_entity():
+    cache = RecordCache()
+    cache.remember(entity("a"), record())
+    cache.remember(entity("b"), record())
+    cache.forget(entity("a"))
+    cache.forget(entity("never cached"))
+    assert list(cache.records) == [entity("b")]
+
+
+def test_an_isolate_idle_for_half_the_retention_still_reads_the_log(setup):
+    ctx, db, clock, _ = setup
+    cache = RecordCache()
+    asyncio.run(sync(ctx, cache))
+    cache.remember(entity("a"), record())
+    clock.now += CHANGE_RETENTION_MS // 2
+    asyncio.run(sync(ctx, cache))
+    assert entity("a") in cache.records
+    assert db.queries.count(CHANGES_SINCE) == 1
+    clock.now += CHANGE_RETENTION_MS // 2 + 1
+    asyncio.run(sync(ctx, cache))
+    assert cache.records == {}
+    assert db.queries.count(LATEST_CHANGE) == 2
+
+
+def test_old_changes_are_pruned_at_most_once_per_prune_interval(setup):
+    ctx, db, clock, scheduled = setup
+    cache = RecordCache()
+
+    def prunes() -> list[tuple[Any, ...]]:
+        while scheduled:
+            asyncio.run(scheduled.pop())
+        return [params for sql, params in db.runs if sql == PRUNE_CHANGES]
+
+    first = clock.now
+    asyncio.run(sync(ctx, cache))
+    assert prunes() == [(first - CHANGE_RETENTION_MS,)]
+    clock.now = first + CHANGE_PRUNE_INTERVAL_MS - POLL_MS  # a poll, and no prune yet
+    asyncio.run(sync(ctx, cache))
+    assert db.queries.count(CHANGES_SINCE) == 1
+    assert len(prunes()) == 1
+    clock.now = first + CHANGE_PRUNE_INTERVAL_MS
+    asyncio.run(sync(ctx, cache))
+    assert prunes()[1:] == [(clock.now - CHANGE_RETENTION_MS,)]
+
+
+def test_a_record_read_once_is_served_from_the_cache_and_a_missing_one_is_asked_again():
+    db, clock = SqliteDatabase(), Clock()
+    add_image(db, "listening", "albums", "a", source="deezer")
+    scheduled: list[Any] = []
+    ctx = Context(
+        settings=Settings(change_poll_seconds=POLL_MS // 1000),
+        db=db,
+        bucket=None,  # type: ignore[arg-type]
+        transformer=None,  # type: ignore[arg-type]
+        fetcher=None,  # type: ignore[arg-type]
+        queue=None,  # type: ignore[arg-type]
+        wait_until=scheduled.append,
+        clock_ms=clock,
+    )
+
+    def reads() -> int:
+        return sum(1 for sql, _ in db.log if sql == SELECT_IMAGE)
+
+    found = asyncio.run(records.lookup(ctx, entity("a")))
+    assert found is not None
+    assert found.source == "deezer"
+    assert asyncio.run(records.lookup(ctx, entity("a"))) is found
+    assert reads() == 1
+    for _ in range(2):  # no row: not cached, so the next request sees a row written meanwhile
+        assert asyncio.run(records.lookup(ctx, entity("none"))) is None
+    assert reads() == 3
+    for awaitable in scheduled:
+        awaitable.close()
