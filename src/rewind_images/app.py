@@ -12,7 +12,6 @@ from typing import Any
 from rewind_images.api_document import build_openapi
 from rewind_images.context import Context
 from rewind_images.http import Request, Response, error_response
-from rewind_images.images import local_cdn, local_page
 from rewind_images.images.image_routes import IMAGE_ROUTES
 from rewind_images.keys.authentication import authenticate
 from rewind_images.keys.key_routes import KEY_ROUTES
@@ -44,6 +43,10 @@ async def handle(request: Request, ctx: Context) -> Response:
 
 async def _local_cdn(request: Request, ctx: Context) -> Response | None:
     try:
+        # Local-only modules: production's upload leaves them out (wrangler.toml's rules), so
+        # they are imported only here, with LOCAL_CDN on.
+        from rewind_images.images import local_cdn, local_page
+
         return await local_page.serve(request, ctx) or await local_cdn.serve(request, ctx)
     except Exception:
         print(f"local CDN failed on {request.path}\n{traceback.format_exc()}")
