@@ -137,8 +137,10 @@ class LocalWorker:
                 command.append(str(self.script))
             args = [str(WRANGLER), *command, "--ip", "127.0.0.1", "--port", str(self.port)]
             args += ["--persist-to", str(self.state_dir), *common]
-        if self.config is not None:
-            args += ["--config", str(self.config)]
+        # With a script, wrangler looks for the config beside it: name it.
+        config = self.config or (ROOT / "wrangler.toml" if self.script is not None else None)
+        if config is not None:
+            args += ["--config", str(config)]
         for name, value in self.vars.items():
             args += ["--var", f"{name}:{value}"]
         with self.log_path.open("wb") as log:
