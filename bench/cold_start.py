@@ -5,8 +5,9 @@ Each Python Worker starts from its own dedicated Python memory snapshot, as prod
 (`scripts/workerd`, REWIND_SAVE_PYTHON_SNAPSHOT) and then starts it from that snapshot
 (REWIND_LOAD_PYTHON_SNAPSHOT) for every round; rounds alternate the workers. Workers:
 
-- **service**: this Worker (wrangler.toml), seeded with the anchors' rows and bench key, its
-  first request the hit `GET /v1/images/listening/albums/a1/medium` (a 302);
+- **service**: this Worker as a deploy uploads it (scripts/upload.py stages its production
+  sources; wrangler.toml's bindings and excludes), seeded with the anchors' rows and bench key,
+  its first request the hit `GET /v1/images/listening/albums/a1/medium` (a 302);
 - **py-floor**: `anchors/py-floor`, a Python Worker answering a constant 302 to the same request;
 - **js-hit** (context): `anchors/js-hit`, the original's hit path in JavaScript: what the
   local runtime costs with no Python at all.
@@ -27,15 +28,18 @@ CPU, not wall time, because the machine is shared: another process's load stretc
 but hardly the CPU a process spends. The service / py-floor ratio is taken per round (the two
 started next to each other), then the median. js-hit's cold CPU is the part of any Worker's
 start that is the local runtime's, not Python's; the bench also prints the ratio with it
-subtracted. `--no-snapshot-rounds` adds rounds where every Worker starts without a snapshot.
+subtracted. `--no-snapshot-rounds` adds rounds where every Worker starts without a snapshot;
+`--baseline REV` adds the service as of a git revision (its tree as it was, uploaded whole).
 
 `--ladder` starts, instead, the steps between py-floor and the service (each from its own
 snapshot): py-floor with the service's bindings, then with the service's vendored packages
 uploaded, then its source tree uploaded (both imported by nothing), then importing pydantic,
-then importing every module the entry imports; then the service itself. Each step's upload
-follows wrangler.toml's rules, as the service's does.
+then importing every module the entry imports; then the service itself, also with two other
+first requests: one that only looks its key up (one D1 read) and the health route (none). Each
+step's upload is what a deploy uploads (scripts/upload.py, wrangler.toml's excludes).
 
-    .venv/bin/python -m bench.cold_start [--rounds 7] [--no-snapshot-rounds 3] [--ladder]
+    .venv/bin/python -m bench.cold_start [--rounds 7] [--no-snapshot-rounds 3] [--baseline REV]
+    .venv/bin/python -m bench.cold_start --ladder [--rounds 7]
 """
 
 from __future__ import annotations
@@ -98,6 +102,8 @@ class Subject:
     path: str = HIT_PATH
     status: int = 302
     snapshot: Path | None = None
+    # Another subject whose snapshot this one starts from (the same Worker, another request).
+    snapshot_of: Subject | None = None
     starts: dict[str, list[Start]] = field(default_factory=dict)
 
 
@@ -229,7 +235,14 @@ def ladder(registry: Path, folder: Path) -> list[Subject]:
         (step / "src" / "entry.py").write_text(imports + FLOOR_ENTRY.read_text())
         make = _worker(registry, config=step / "wrangler.toml", migrate=False)
         subjects.append(Subject(name, make))
-    subjects.append(service(registry, folder))
+    full = service(registry, folder)
+    # The same Worker and snapshot, other first requests: one D1 read (an admin route with the
+    # read key: 403 after the key lookup), none (health).
+    auth_only = Subject("service, auth only", full.make, path="/v1/admin/keys", status=403)
+    health = Subject("service, health", full.make, path="/v1/health", status=200)
+    for variant in (auth_only, health):
+        variant.snapshot_of = full
+    subjects += [full, auth_only, health]
     return subjects
 
 
@@ -237,8 +250,9 @@ def run_rounds(subjects: list[Subject], mode: str, rounds: int) -> None:
     """`rounds` starts of every subject, alternating; mode "snapshot" or "none"."""
     for round_no in range(1, rounds + 1):
         for subject in subjects:
-            if mode == "snapshot" and subject.snapshot is not None:
-                env = {"REWIND_LOAD_PYTHON_SNAPSHOT": str(subject.snapshot)}
+            snapshot = (subject.snapshot_of or subject).snapshot
+            if mode == "snapshot" and snapshot is not None:
+                env = {"REWIND_LOAD_PYTHON_SNAPSHOT": str(snapshot)}
             else:
                 env = {"REWIND_PYTHON_SNAPSHOT": "off"}  # the own Worker's setup snapshot too
             start = cold_start(subject, env)
@@ -323,7 +337,7 @@ def main() -> int:
         else:
             subjects = anchors_and_service(registry, folder, args.baseline)
         for subject in subjects:
-            if subject.python:
+            if subject.python and subject.snapshot_of is None:
                 save_snapshot(subject, folder / "snapshots" / subject.name.replace(" ", "-"))
         run_rounds(subjects, "snapshot", args.rounds)
         if args.no_snapshot_rounds and not args.ladder:
