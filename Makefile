@@ -32,6 +32,7 @@ demo: setup
 bench: setup
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	@.venv/bin/python -m bench.hit_path
+	@.venv/bin/python -m bench.cold_start
 	@.venv/bin/python -m bench.analysis
 	@.venv/bin/python -m bench.miss_latency
 	@.venv/bin/python -m bench.attachments

@@ -104,15 +104,22 @@ def check_hit(url: str) -> None:
         raise RuntimeError(f"{url} answered {response.status_code}: {response.text}")
 
 
-def baseline_worker(revision: str, folder: Path) -> LocalWorker:
-    """The service as of a git revision, exported into `folder`."""
+def export_revision(revision: str, folder: Path) -> Path:
+    """The service as of a git revision, exported into `folder` with this checkout's vendored
+    packages beside it; returns its wrangler.toml."""
     folder.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
         ["git", "archive", revision], cwd=ROOT, capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     shutil.copytree(ROOT / "python_modules", folder / "python_modules")
-    return LocalWorker(config=folder / "wrangler.toml", seed_sql=seed_inserts(), log_level="warn")
+    return folder / "wrangler.toml"
+
+
+def baseline_worker(revision: str, folder: Path) -> LocalWorker:
+    """The service as of a git revision, exported into `folder`."""
+    config = export_revision(revision, folder)
+    return LocalWorker(config=config, seed_sql=seed_inserts(), log_level="warn")
 
 
 def main() -> int:

@@ -79,6 +79,11 @@ def wrangler_pid(worker: LocalWorker) -> int:
     raise RuntimeError(f"wrangler's node process not found in group {group}")
 
 
+def started_at(pid: int) -> float:
+    """When a process started, in seconds of CLOCK_BOOTTIME (the clock of /proc's start time)."""
+    return int(_stat_fields(pid)[19]) / CLOCK_TICKS
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process, in seconds."""
     fields = _stat_fields(pid)

@@ -53,8 +53,10 @@ def prepare(modules: list[str]) -> list[str]:
         config.only_mutate = list(modules)
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
-    # The ThumbHash and PNG tests of tests/unit compare against the npm reference encoder.
-    (WORK / "node_modules").symlink_to(ROOT / "node_modules")
+    # The ThumbHash and PNG tests of tests/unit compare against the npm reference encoder; the
+    # upload tests build a deploy's upload, vendored packages included.
+    for tooling in ("node_modules", "python_modules"):
+        (WORK / tooling).symlink_to(ROOT / tooling)
     return list(config.only_mutate)
 
 

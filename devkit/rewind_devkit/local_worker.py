@@ -33,6 +33,8 @@ STOP_TIMEOUT_S = 15.0
 START_ATTEMPTS = 3
 # wrangler says "Address already in use"; the dev command, checking first, "is already in use".
 PORT_TAKEN = "already in use"
+# What wrangler logs once the Worker has started (its runtime listening, the Worker loaded).
+READY_LINE = "Ready on http"
 
 
 def free_port() -> int:
@@ -65,13 +67,15 @@ class LocalWorker:
         config: Path | None = None,
         state_dir: Path | None = None,
         port: int | None = None,
-        ready_path: str = "/v1/health",
+        ready_path: str | None = "/v1/health",
         python: bool = True,
         log_level: str = "log",
         migrate: bool = True,
         through_dev_command: bool = False,
         registry: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        script: Path | None = None,
     ) -> None:
         self._tmp = None if state_dir is not None else tempfile.TemporaryDirectory(prefix="rw-")
         self.state_dir = state_dir or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -85,7 +89,11 @@ class LocalWorker:
         self.extra_args = extra_args
         self.seed_sql = seed_sql
         self.config = config
+        # None: ready when wrangler says so, with no request sent (a cold-start measurement
+        # sends the first request itself).
         self.ready_path = ready_path
+        if ready_path is None and log_level not in ("info", "log", "debug"):
+            raise ValueError("ready_path=None reads wrangler's info line: log_level info or below")
         self.python = python
         # "log" keeps the Worker's own output (tracebacks) for failing tests; benchmarks pass
         # "warn" so per-request log lines do not compete for the CPU.
@@ -96,6 +104,10 @@ class LocalWorker:
         # "rewind-images" could reach another checkout's Worker); give Workers that must reach
         # each other a private one.
         self.registry = registry
+        # Extra environment of wrangler and workerd (e.g. scripts/workerd's snapshot choice).
+        self.env = env or {}
+        # The Worker's entry instead of the config's `main` (e.g. a staged production upload).
+        self.script = script
         self._process: subprocess.Popen[bytes] | None = None
 
     def _use_port(self, port: int) -> None:
@@ -140,6 +152,8 @@ class LocalWorker:
         else:
             # A JavaScript worker (the bench anchors) runs without the local Python flags.
             command = ["dev"] if self.python else ["wrangler-js", "dev"]
+            if self.script is not None:
+                command.append(str(self.script))
             args = [str(WRANGLER), *command, "--ip", "127.0.0.1", "--port", str(self.port)]
             args += ["--persist-to", str(self.state_dir)]
             args += ["--show-interactive-dev-session=false", "--log-level", self.log_level]
@@ -147,8 +161,10 @@ class LocalWorker:
             # two starting at once both find free (then one fails: "Address already in use").
             # Port 0 is the system's choice.
             args += ["--inspector-port", "0"]
-        if self.config is not None:
-            args += ["--config", str(self.config)]
+        # With a script, wrangler looks for the config beside it: name it.
+        config = self.config or (ROOT / "wrangler.toml" if self.script is not None else None)
+        if config is not None:
+            args += ["--config", str(config)]
         for name, value in self.vars.items():
             args += ["--var", f"{name}:{value}"]
         args += self.extra_args  # last: a --var here wins over the same one in `vars`
@@ -164,7 +180,7 @@ class LocalWorker:
             )
 
     def _environment(self) -> dict[str, str]:
-        env = {**os.environ, "CI": "1"}
+        env = {**os.environ, "CI": "1", **self.env}
         if self.registry is not None:
             self.registry.mkdir(parents=True, exist_ok=True)
             env["WRANGLER_REGISTRY_PATH"] = str(self.registry)
@@ -172,6 +188,14 @@ class LocalWorker:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
+        if self.ready_path is None:
+            while time.monotonic() < deadline:
+                if self._process is not None and self._process.poll() is not None:
+                    raise RuntimeError(f"wrangler dev exited early:\n{self.log()}")
+                if READY_LINE in self.log():
+                    return
+                time.sleep(0.02)  # poll interval of the log; readiness is the line itself
+            raise RuntimeError(f"wrangler dev not ready after {READY_TIMEOUT_S} s:\n{self.log()}")
         with httpx.Client(timeout=10, verify=shared_tls_context()) as client:
             while time.monotonic() < deadline:
                 if self._process is not None and self._process.poll() is not None:

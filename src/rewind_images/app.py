@@ -15,7 +15,6 @@ from rewind_images.http import Request, Response, error_response
 from rewind_images.images.routes import HIT_ROUTE, IMAGE_ROUTES
 from rewind_images.keys.authentication import authenticate
 from rewind_images.keys.management import KEY_ROUTES
-from rewind_images.local import cdn, demo
 from rewind_images.routing import INTERNAL_ERROR_MESSAGE, Route, RouteTable, dispatch
 from rewind_images.system import HEALTH_ROUTE, openapi_route
 
@@ -45,6 +44,10 @@ async def handle(request: Request, ctx: Context) -> Response:
 
 async def _local_cdn(request: Request, ctx: Context) -> Response | None:
     try:
+        # Local-only modules: a deploy's upload leaves them out (scripts/upload.py), so they
+        # are imported only here, with LOCAL_CDN on.
+        from rewind_images.local import cdn, demo
+
         return await demo.serve(request, ctx) or await cdn.serve(request, ctx)
     except Exception:
         print(f"local CDN failed on {request.path}\n{traceback.format_exc()}")

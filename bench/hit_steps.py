@@ -1,0 +1,156 @@
+"""Where the warm hit's CPU goes inside the Worker, step by step.
+
+Loop mode (default): one Worker, `hit_steps_worker/entry.py` beside the service's production
+sources (scripts/upload.py) and seeded with the anchors' rows and bench key, runs one step of the
+hit path K times per request after warming every entity once. workerd freezes clocks while code
+runs, so the time is taken from outside: per step, (time at K - time at 1) / (K - 1), the
+median over rounds. A step repeated in a loop runs with warm caches: these are lower bounds.
+
+`--load`: Workers from the same sources answer the hit (as `bench.hit_path`, wrk walking the
+1,000 entities) after one more stage each (HIT_STEPS_STOP): `entry` (a constant 302 built by the
+edge), `request` (+ the JS request read), `app` (+ `handle`), `full` (+ the service's own answer
+converted instead of the constant: the service), with py-floor beside them; rounds alternate,
+and each stage's cost is the difference of CPU per request of the Worker's workerd (/proc).
+
+    .venv/bin/python -m bench.hit_steps [--k 1001] [--rounds 9]
+    .venv/bin/python -m bench.hit_steps --load [--rounds 8] [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from scripts.upload import stage
+
+from bench.hit_path import ANCHORS, check_hit, run_wrk, seed_inserts
+from bench.workerd_cpu import worker_pids
+from rewind_devkit.local_worker import LocalWorker
+from rewind_devkit.signals import stop_on_signals
+
+HERE = Path(__file__).resolve().parent
+STEPS = (
+    "request",
+    "context",
+    "app (handle)",
+    "authenticate",
+    "record lookup",
+    "route match",
+    "redirect headers",
+    "response",
+    "SDK Response (py-floor's)",
+)
+STAGES = ("entry", "request", "app", "full")
+
+
+def _stage_worker(folder: Path) -> Path:
+    entry = stage(folder)
+    shutil.copyfile(HERE / "hit_steps_worker" / "entry.py", entry)
+    return entry
+
+
+def loop_mode(folder: Path, k: int, rounds: int) -> None:
+    """Each step's µs per run, from one Worker."""
+    entry = _stage_worker(folder)
+    worker = LocalWorker(script=entry, seed_sql=seed_inserts(), log_level="warn").start()
+    try:
+        with httpx.Client(base_url=worker.base_url, timeout=300) as client:
+
+            def timed(step: str, n: int) -> float:
+                start = time.perf_counter()
+                response = client.get("/steps", params={"step": step, "n": n})
+                elapsed = time.perf_counter() - start
+                if response.status_code != 204:
+                    raise RuntimeError(f"{step}: {response.status_code} {response.text}")
+                return elapsed
+
+            for step in STEPS:
+                timed(step, 5)  # warm-up
+            per_run: dict[str, list[float]] = {step: [] for step in STEPS}
+            for _ in range(rounds):
+                for step in STEPS:
+                    one, many = timed(step, 1), timed(step, k)
+                    per_run[step].append((many - one) / (k - 1) * 1e6)
+    finally:
+        worker.stop()
+    print("\n| step (warm, in a loop) | µs per run (median) | rounds |")
+    print("| --- | --- | --- |")
+    for step in STEPS:
+        values = per_run[step]
+        shown = ", ".join(f"{v:.0f}" for v in values)
+        print(f"| {step} | {statistics.median(values):.1f} | {shown} |")
+
+
+def load_mode(folder: Path, rounds: int, seconds: int) -> None:
+    """CPU per request of each stage's Worker and of py-floor, under wrk."""
+    entry = _stage_worker(folder)
+    workers = {
+        name: LocalWorker(
+            script=entry,
+            seed_sql=seed_inserts(),
+            log_level="warn",
+            vars={"HIT_STEPS_STOP": "" if name == "full" else name},
+        )
+        for name in STAGES
+    }
+    workers["py-floor"] = LocalWorker(
+        config=ANCHORS / "py-floor" / "wrangler.toml", ready_path="/", log_level="warn"
+    )
+    cpu_us: dict[str, list[float]] = {name: [] for name in workers}
+    try:
+        for worker in workers.values():
+            worker.start()
+        check_hit(workers["full"].base_url)
+        pids = {name: worker_pids(worker)[0] for name, worker in workers.items()}
+        for worker in workers.values():
+            run_wrk(worker.base_url, 3)
+        for round_no in range(1, rounds + 1):
+            for name, worker in workers.items():
+                cpu_us[name].append(run_wrk(worker.base_url, seconds, pids[name]).cpu_ms * 1000)
+            print(f"round {round_no}: " + ", ".join(f"{n} {v[-1]:.0f}" for n, v in cpu_us.items()))
+    finally:
+        for worker in workers.values():
+            worker.stop()
+    print("\n| Worker answers after | CPU µs/request (median) | / full (median of rounds) |")
+    print("| --- | --- | --- |")
+    for name, values in cpu_us.items():
+        ratios = [v / f for v, f in zip(values, cpu_us["full"], strict=True)]
+        print(f"| {name} | {statistics.median(values):.0f} | {statistics.median(ratios):.3f} |")
+    print("\nper stage, median of the rounds' differences (µs/request):")
+    for before, after in itertools.pairwise(STAGES):
+        diffs = [a - b for a, b in zip(cpu_us[after], cpu_us[before], strict=True)]
+        print(f"  {before} -> {after}: {statistics.median(diffs):.0f}")
+
+
+def main() -> int:
+    """Run one mode and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--load", action="store_true", help="stages under wrk instead of loops")
+    parser.add_argument("--k", type=int, default=1001)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--seconds", type=int, default=5)
+    args = parser.parse_args()
+    stop_on_signals()
+    if args.load and shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk", file=sys.stderr)
+        return 1
+    folder = Path(tempfile.mkdtemp(prefix="rw-steps-"))
+    try:
+        if args.load:
+            load_mode(folder, args.rounds, args.seconds)
+        else:
+            loop_mode(folder, args.k, args.rounds)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
