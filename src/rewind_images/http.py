@@ -49,6 +49,11 @@ def decode_segment(segment: str) -> str:
         raise BadRequest(INVALID_PATH_MESSAGE) from exc
 
 
+def parse_query(raw_query: str) -> dict[str, list[str]]:
+    """A query string's parameters, each with every value given (blank ones kept)."""
+    return parse_qs(raw_query, keep_blank_values=True) if raw_query else {}
+
+
 @dataclass(slots=True)
 class Request:
     """An incoming HTTP request. Header names are lower-case."""
@@ -73,7 +78,7 @@ class Request:
         return cls(
             method=method.upper(),
             path=raw_path,
-            query=parse_qs(raw_query, keep_blank_values=True) if raw_query else {},
+            query=parse_query(raw_query),
             headers={k.lower(): v for k, v in headers.items()},
             raw_query=raw_query,
             body_reader=bytes_reader(body) if isinstance(body, bytes) else body,

@@ -27,6 +27,7 @@ from rewind_images.http import (
     Request,
     Response,
     error_response,
+    parse_query,
 )
 from rewind_images.outbound import GuardedFetcher
 from rewind_images.routing import INTERNAL_ERROR_MESSAGE
@@ -41,7 +42,11 @@ from rewind_images.runtime.ratelimit_binding import RateLimitBindings
 _isolate_state: dict[str, Any] = {}
 
 # Request headers the app reads (lower-case). Add a name here before reading it in a handler.
-APP_HEADERS = ("authorization", "origin", "content-type", "content-length", "accept")
+APP_HEADERS = ("authorization", "origin", "accept")
+# ... and those only a body's reader needs, read only for methods whose body a route may read.
+BODY_HEADERS = ("content-type", "content-length")
+# Methods whose body no route reads (the hit path is one of them: two crossings fewer).
+BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _env_mapping(env: Any) -> dict[str, str | None]:
@@ -131,14 +136,23 @@ def to_request(js_request: Any) -> Request:
     path_start = url.index("/", url.index("//") + 2)
     target, _, _fragment = url[path_start:].partition("#")
     path, _, query = target.partition("?")
+    method = str(js_request.method).upper()
     # Only the headers the app reads: each get is one crossing, cheaper than copying them all.
     js_headers = js_request.headers
+    names = APP_HEADERS if method in BODILESS_METHODS else APP_HEADERS + BODY_HEADERS
     headers = {}
-    for name in APP_HEADERS:
+    for name in names:
         value = js_headers.get(name)
         if value is not None and value is not jsnull:
             headers[name] = str(value)
-    return Request.build(str(js_request.method), path, query, headers, _body_reader(js_request))
+    return Request(
+        method=method,
+        path=path,
+        query=parse_query(query),
+        headers=headers,  # lower-case already
+        raw_query=query,
+        body_reader=_body_reader(js_request),
+    )
 
 
 @functools.cache
