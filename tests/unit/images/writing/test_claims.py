@@ -46,6 +46,8 @@ class World:
         monkeypatch.setattr(claims, "asyncio", SimpleNamespace(sleep=self.sleep))
 
     async def sleep(self, seconds: float) -> None:
+        # A wait that never gives up fails here rather than hanging the run.
+        assert self.now - START_MS < 2 * CLAIM_WAIT_MS, "still waiting long past CLAIM_WAIT_MS"
         self.sleeps.append(seconds)
         self.now += round(seconds * 1000)
         due = [a for a in self.actions if a[0] <= self.now]
