@@ -59,6 +59,14 @@ def test_stored_hints_are_read_with_the_gets_rules_ours_and_the_originals() -> N
         assert admission.stored_query(no_image("", broken)).hints() == {}
 
 
+def test_a_record_made_without_hints_stores_none() -> None:
+    # Admin answers show a record's `search_hints`: null, not "{}", when none were used.
+    assert admission.hints_json(admission.NO_HINTS) is None
+    given = ImageQuery.parse_obj({"artist_name": "Daft Punk", "album_name": "Discovery"})
+    stored = '{"album_name": "Discovery", "artist_name": "Daft Punk"}'
+    assert admission.hints_json(given) == stored
+
+
 def test_a_record_written_in_the_millisecond_of_a_failure_is_newer_than_that_failure(
     ctx: Context,
 ) -> None:
