@@ -32,15 +32,18 @@ async def spend(ctx: Context, name: str, key: str) -> bool:
         shared = await ctx.budgets.spend(name, key, limit)
         if shared is not None:
             return shared
-    windows = isolate_object(ctx, "budgets", _IsolateWindows).by_budget
-    counted = windows.get(name)
-    if counted is None:
-        counted = windows[name] = FixedWindows(BUDGETS[name].period_s * 1000, KEY_CACHE_MAX_ENTRIES)
-    return counted.take(key, limit, ctx.clock_ms()) == 1
+    return _isolate_windows(ctx, name).take(key, limit, ctx.clock_ms()) == 1
 
 
 def retry_after_s(ctx: Context, name: str) -> int:
     """Whole seconds until budget `name`'s period ends (windows align to the clock)."""
-    period_ms = BUDGETS[name].period_s * 1000
-    now = ctx.clock_ms()
-    return max(1, ((now // period_ms + 1) * period_ms - now + 999) // 1000)
+    return _isolate_windows(ctx, name).retry_after_s(ctx.clock_ms())
+
+
+def _isolate_windows(ctx: Context, name: str) -> FixedWindows[str]:
+    """Budget `name`'s count in this isolate: one window per period."""
+    windows = isolate_object(ctx, "budgets", _IsolateWindows).by_budget
+    counted = windows.get(name)
+    if counted is None:
+        counted = windows[name] = FixedWindows(BUDGETS[name].period_s * 1000, KEY_CACHE_MAX_ENTRIES)
+    return counted

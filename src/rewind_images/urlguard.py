@@ -55,12 +55,16 @@ def check_url(url: str, *, allow_insecure: bool) -> str:
         raise ForbiddenUrl(f"scheme {scheme or '(none)'} not allowed")
     if not host:
         raise ForbiddenUrl("URL has no host")
-    netloc_host = parts.netloc.rpartition("@")[2]
-    if not (netloc_host.startswith("[") or _HOST.fullmatch(host)):
+    # A bracketed host is an IP literal: IPv6, or an IPvFuture one ([v1.x]) that urlsplit takes
+    # and the runtime's parser does not; `hostname` has the brackets off.
+    bracketed = parts.netloc.rpartition("@")[2].startswith("[")
+    if not (bracketed or _HOST.fullmatch(host)):
         raise ForbiddenUrl(f"host {host!r} is not a plain DNS name")
     if parts.username is not None or parts.password is not None:
         raise ForbiddenUrl("credentials in URL not allowed")
-    ip = _ip(host.strip("[]"))
+    ip = _ip(host)
+    if bracketed and not isinstance(ip, ipaddress.IPv6Address):
+        raise ForbiddenUrl(f"IP-literal host {host} not allowed")
     loopback = host == "localhost" or (ip is not None and ip.is_loopback)
     if allow_insecure and loopback:
         return url

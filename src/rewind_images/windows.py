@@ -31,14 +31,11 @@ class FixedWindows(Generic[K]):
         start, count = self.counts.get(key, (0, 0))
         return count if start == now_ms // self.window_ms else 0
 
-    def take(
-        self, key: K, limit: int, now_ms: int, units: int = 1, *, partial: bool = False
-    ) -> int:
-        """Count up to `units` more for `key`, never past `limit` in the window; the units
-        granted. All or nothing, unless `partial` (then as many as are left)."""
+    def take(self, key: K, limit: int, now_ms: int, units: int = 1) -> int:
+        """Count `units` more for `key` if that stays within `limit` in the window; the units
+        granted: all of them, or none."""
         used = self.used(key, now_ms)
-        left = max(0, limit - used)
-        granted = min(units, left) if partial else (units if units <= left else 0)
+        granted = units if used + units <= limit else 0
         if granted:
             self.counts[key] = (now_ms // self.window_ms, used + granted)
         return granted

@@ -46,6 +46,24 @@ def test_an_isolate_counts_per_key_and_period() -> None:
     assert budgets.retry_after_s(ctx, "itunes") == BUDGETS["itunes"].period_s
 
 
+def test_an_isolate_count_lasts_exactly_the_budgets_period_aligned_to_the_clock() -> None:
+    ctx = context(Settings(budget_limits=(("deezer", 1),)))
+    clock = ManualClock(ctx)  # at the start of a period
+    period_ms = BUDGETS["deezer"].period_s * 1000
+
+    def spend() -> bool:
+        return asyncio.run(budgets.spend(ctx, "deezer", "all"))
+
+    assert spend()
+    clock.now += period_ms - 1  # the period's last millisecond
+    assert not spend()
+    assert budgets.retry_after_s(ctx, "deezer") == 1
+    clock.now += 1
+    assert spend()
+    clock.now += period_ms - 1001
+    assert budgets.retry_after_s(ctx, "deezer") == 2  # 1.001 s left, rounded up
+
+
 def test_a_shared_count_wins_and_none_falls_back_to_the_isolate() -> None:
     refusing = Shared(False)
     ctx = context(Settings(miss_limit_per_minute=7), refusing)

@@ -74,6 +74,9 @@ IP_LITERALS = [
     "[fe80::1]",
     "[fd00::1]",
     "[2001:4860:4860::8888]",
+    # IPvFuture literals: urlsplit gives `v1.x` as the host name, a fetch refuses the URL
+    "[v1.x]",
+    "[v7.example.com]",
 ]
 
 
@@ -154,6 +157,7 @@ def test_loopback_is_refused_in_production(url):
         "0.0.0.0",
         "[::ffff:10.0.0.1]",
         "[fe80::1]",
+        "[vf.127.0.0.1]",
         # Non-canonical forms are not recognised as loopback, so they stay refused even here.
         "2130706433",
         "0x7f000001",
@@ -181,9 +185,8 @@ def test_insecure_mode_still_refuses_credentials_and_odd_schemes():
         check_url("gopher://localhost/", allow_insecure=True)
 
 
-# --- Known bypasses (see the report): hosts that Python's urlsplit reads differently from the
-# WHATWG URL parser that the runtime's fetch uses. Node's `new URL(u).hostname` gives the IPs in
-# the comments. strict=True: when the guard is fixed these start passing and the marker must go.
+# --- Hosts that Python's urlsplit reads differently from the WHATWG URL parser that the
+# runtime's fetch uses (Node's `new URL(u).hostname` gives the hosts in the comments): refused.
 
 WHATWG_BYPASSES = [
     # backslash is a path separator for https in WHATWG -> host 169.254.169.254

@@ -19,8 +19,13 @@ from rewind_images.images.inputs import (
 )
 from rewind_images.keys.schemas import KeyCreate, KeyInfo, KeyScope
 from rewind_images.pages import Pagination
-from rewind_images.rules import MAX_ENTITY_ID_LENGTH, MAX_HINT_LENGTH, MAX_URL_LENGTH
-from rewind_images.validation import ApiModel, parse_json_body, parse_path, parse_query
+from rewind_images.rules import (
+    MAX_ECHO_LENGTH,
+    MAX_ENTITY_ID_LENGTH,
+    MAX_HINT_LENGTH,
+    MAX_URL_LENGTH,
+)
+from rewind_images.validation import ApiModel, parse_json_body, parse_path, parse_query, shown
 
 VALID_SIZES_TEXT = (
     "thumbnail, small, medium, large, poster, poster-lg, backdrop, original, poster-sm"
@@ -444,3 +449,30 @@ def test_key_name_with_trailing_newline_is_refused():
     assert bad_request(parse_json_body, KeyCreate, b'{"name":"my app\\n"}').startswith(
         "Invalid name"
     )
+
+
+# --- shown: a value as an answer or a log line echoes it -----------------------------------------
+
+
+def test_text_is_shown_as_given_and_other_values_as_json_with_non_ascii_kept():
+    assert shown("Café") == "Café"
+    assert shown(None) == "null"
+    assert shown(12) == "12"
+    assert shown({"album": "Café", "n": [1, True]}) == '{"album": "Café", "n": [1, true]}'
+
+
+def test_a_value_with_no_json_text_is_shown_by_its_type_name():
+    assert shown({1, 2}) == "set"
+    assert shown(b"bytes") == "bytes"
+
+
+def test_a_value_is_cut_past_the_echo_length_with_an_ellipsis():
+    assert shown("x" * MAX_ECHO_LENGTH) == "x" * MAX_ECHO_LENGTH
+    assert shown("x" * (MAX_ECHO_LENGTH + 1)) == "x" * MAX_ECHO_LENGTH + "\u2026"
+    assert shown(["y" * 1000]) == '["' + "y" * (MAX_ECHO_LENGTH - 2) + "\u2026"
+
+
+def test_a_lone_surrogate_is_shown_as_one_replacement_character():
+    assert shown("a\ud800b") == "a\ufffdb"
+    assert shown(["\udfff"]) == '["\ufffd"]'
+    assert shown("a\ud800b").encode() == b"a\xef\xbf\xbdb"  # encodable text

@@ -63,7 +63,6 @@ class ApiKey:
 @dataclass
 class _Usage:
     pending: int = 0
-    last_used_ms: int = 0
     flushed_ms: int = 0
 
 
@@ -138,7 +137,6 @@ def _count_usage(ctx: Context, state: AuthState, key_id: int, now: int) -> None:
     if usage is None:
         usage = state.usage[key_id] = _Usage()
     usage.pending += 1
-    usage.last_used_ms = now
     if not first_use and now - usage.flushed_ms < USAGE_FLUSH_INTERVAL_MS:
         return
     pending, usage.pending, usage.flushed_ms = usage.pending, 0, now

@@ -1,6 +1,7 @@
 """images.resolution.admission in isolation: when a "no image" record is due again (the
-negative TTL, counted from its `created_at`: when the sources were last asked), and the hints
-stored with a record, ours or the original's. A fake clock; no D1."""
+negative TTL, counted from its `created_at`: when the sources were last asked), the hints
+stored with a record, ours or the original's, and a failure against a record of the same
+moment. A fake clock; no D1."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 
 from rewind_images.config import RATE_WINDOW_MS, Settings
 from rewind_images.context import Context
+from rewind_images.images.inputs import ImageQuery
 from rewind_images.images.resolution import admission
+from rewind_images.images.resolution.admission import Failure, Verdict
 from rewind_images.images.row import ImageRecord
 from rewind_images.timestamps import iso_from_ms
 
@@ -54,3 +57,26 @@ def test_stored_hints_are_read_with_the_gets_rules_ours_and_the_originals() -> N
     assert admission.stored_query(original).hints() == {"artist_name": "Air", "tmdb_id": "603"}
     for broken in ("{", "[1]", '{"mbid": "not-a-uuid"}'):
         assert admission.stored_query(no_image("", broken)).hints() == {}
+
+
+def test_a_record_made_without_hints_stores_none() -> None:
+    # Admin answers show a record's `search_hints`: null, not "{}", when none were used.
+    assert admission.hints_json(admission.NO_HINTS) is None
+    given = ImageQuery.parse_obj({"artist_name": "Daft Punk", "album_name": "Discovery"})
+    stored = '{"album_name": "Discovery", "artist_name": "Daft Punk"}'
+    assert admission.hints_json(given) == stored
+
+
+def test_a_record_written_in_the_millisecond_of_a_failure_is_newer_than_that_failure(
+    ctx: Context,
+) -> None:
+    # A "no image" record made with other hints, old enough for new hints to be tried; a
+    # background resolution with the new hints failed on every try.
+    asked = WINDOW_START_MS - ctx.settings.hint_retry_seconds * 1000
+    record = no_image(iso_from_ms(asked), '{"artist_name": "Air"}')
+    given = ImageQuery.parse_obj({"artist_name": "Daft Punk", "album_name": "Discovery"})
+    entity = ("listening", "albums", "a")
+    after = Failure(asked + 1, given.hints())
+    assert admission.admit(ctx, entity, given, record, after).verdict is Verdict.failed
+    same_moment = Failure(asked, given.hints())
+    assert admission.admit(ctx, entity, given, record, same_moment).verdict is Verdict.resolve
