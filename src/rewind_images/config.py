@@ -1,9 +1,9 @@
 """Settings and limits of the service: every tunable and every fixed limit is named here.
 
 `Settings` holds what a deployment may change, read once per isolate from the Worker's
-environment (`[vars]` in wrangler.toml, `.dev.vars` locally, wrangler secrets): each field has
-its environment name and default in `_ENVIRONMENT`, the one table `from_env` and the runtime
-edge read. The constants below it are fixed limits, named so every module refers to one value.
+environment (`[vars]` in wrangler.toml, `.dev.vars` locally, wrangler secrets): each field's
+default is on the dataclass, its environment name and parser in `_ENVIRONMENT`, the one table
+`from_env` and the runtime edge read. The constants below it are fixed limits, named so every module refers to one value.
 This module is pure: it takes a plain mapping, not the JS `env`.
 """
 
