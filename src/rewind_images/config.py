@@ -1,10 +1,15 @@
-"""Settings and limits of the service: every tunable and every fixed limit is named here.
+"""Settings and limits of the service, each named once here.
 
 `Settings` holds what a deployment may change, read once per isolate from the Worker's
 environment (`[vars]` in wrangler.toml, `.dev.vars` locally, wrangler secrets): each field's
 default is on the dataclass, its environment name and parser in `_ENVIRONMENT`, the one table
-`from_env` and the runtime edge read. The constants below it are fixed limits, named so every module refers to one value.
-This module is pure: it takes a plain mapping, not the JS `env`.
+`from_env` and the runtime edge read. The constants are the fixed limits of what the API accepts
+and of the work and answers it makes (sizes, counts, timeouts, cache lifetimes), named so every
+module refers to one value. Constants of an algorithm or a format stay beside it: the imaging
+code's working sizes and colour clustering (`imaging`), the key format (`keys.material`), the
+upstreams' own image sizes (`sources`), RFC limits (a multipart boundary, a PNG chunk) and
+Cloudflare's image error codes (`local.cdn`). This module is pure: it takes a plain mapping,
+not the JS `env`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,34 @@ SERVICE_NAME = "rewind-images"
 SERVICE_VERSION = "0.1.0"
 
 # --- fixed limits ----------------------------------------------------------------------------
+# Platform calls retried before a 503: D1's "database is locked" (the statement did not run),
+# R2's failed calls; then a 503 says to retry after this many seconds.
+D1_BUSY_RETRY_DELAYS_S = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+R2_RETRY_DELAYS_S = (0.05, 0.2)
+DEPENDENCY_RETRY_AFTER_S = 1
+# How long a browser may keep a CORS preflight's answer.
+PREFLIGHT_MAX_AGE_SECONDS = 86_400
+# Results asked of a search API (Apple Music, Deezer, iTunes) per query.
+UPSTREAM_SEARCH_RESULTS = 10
+# What the API accepts (the request models and `rules`' patterns refer to these).
+MAX_ENTITY_ID_LENGTH = 200
+MAX_HINT_LENGTH = 300
+MAX_URL_LENGTH = 2048
+MAX_KEY_NAME_LENGTH = 100
+MAX_RATE_LIMIT_RPM = 1_000_000
+MAX_PAGE_LIMIT = 100
+MAX_PAGE = 1_000_000
+MAX_FILTER_LENGTH = 200  # a list filter's text (a domain, an entity type, a source)
+MAX_REANALYZE_BATCH_SIZE = 50
+MAX_ATTACHMENT_ITEMS = 100  # a page of entities per POST /v1/images/attachments
+MAX_BACKFILL_ITEMS = 1_000  # entities per POST /v1/admin/images/backfill
+# Ids and cursors bound to D1 parameters stay 32-bit: larger Python ints cross to JavaScript
+# as BigInt near 2**53, which D1 refuses.
+MAX_ROW_ID = 2**31 - 1
+
+# A value echoed in an answer (an invalid item's fields, an error message) is cut to this many
+# characters, so an answer never grows with the junk it was sent.
+MAX_ECHO_LENGTH = 64
 # Outbound calls.
 MAX_API_RESPONSE_BYTES = 2 * 1024 * 1024  # an upstream API's JSON or an article page
 FETCH_MAX_RETRIES = 1  # connection errors and 502/503/504 (GET is idempotent)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rewind_images.config import Settings
+from rewind_images.config import PREFLIGHT_MAX_AGE_SECONDS, Settings
 from rewind_images.http import Request, Response
 
 # Headers a browser page may read from our responses (the original exposed none of them).
@@ -18,7 +18,6 @@ EXPOSED_HEADERS = (
     "Location",
 )
 ALLOWED_REQUEST_HEADERS = "Authorization, Content-Type"
-PREFLIGHT_MAX_AGE_SECONDS = 86_400
 
 
 def allowed_origin(origin: str | None, settings: Settings) -> str | None:

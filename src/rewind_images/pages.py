@@ -7,8 +7,7 @@ import math
 
 from pydantic import Field
 
-from rewind_images.config import DEFAULT_PAGE_LIMIT
-from rewind_images.rules import MAX_PAGE, MAX_PAGE_LIMIT
+from rewind_images.config import DEFAULT_PAGE_LIMIT, MAX_PAGE, MAX_PAGE_LIMIT
 from rewind_images.validation import ApiModel
 
 

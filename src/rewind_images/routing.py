@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from rewind_images import cors
 from rewind_images.config import (
+    DEPENDENCY_RETRY_AFTER_S,
     MAX_JSON_BODY_BYTES,
     MAX_REQUEST_BODY_BYTES,
     MEMO_MAX_REQUEST_LENGTH,
@@ -43,7 +44,6 @@ B = TypeVar("B")
 
 INTERNAL_ERROR_MESSAGE = "Internal Server Error"
 DEPENDENCY_ERROR_MESSAGE = "Service temporarily unavailable"
-DEPENDENCY_RETRY_AFTER_S = 1
 
 
 class Caller(Protocol):

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from rewind_images.rules import MAX_URL_LENGTH
+from rewind_images.config import MAX_URL_LENGTH
 
 # A host must be plain ASCII labels (or a bracketed IPv6 literal). Anything else may be read
 # differently by the runtime's WHATWG URL parser than by urlsplit: '\\' counts as '/', '%2E'

@@ -13,10 +13,10 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from rewind_images.config import MAX_JSON_DEPTH
+from rewind_images.config import MAX_ECHO_LENGTH, MAX_JSON_DEPTH
 from rewind_images.errors import BadRequest
 from rewind_images.json_nesting import nesting_exceeds
-from rewind_images.rules import CONTROL_CHARACTERS, MAX_ECHO_LENGTH, SURROGATES
+from rewind_images.rules import CONTROL_CHARACTERS, SURROGATES
 
 TOO_DEEP_MESSAGE = "Body is nested too deeply"
 INVALID_JSON_MESSAGE = "Body is not valid JSON"

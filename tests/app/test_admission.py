@@ -17,9 +17,12 @@ import httpx
 import pytest
 
 from rewind_devkit.fake_upstream import FakeUpstream
-from rewind_images.config import MEMO_MAX_REQUEST_LENGTH, VALIDATION_MEMO_MAX_ENTRIES
+from rewind_images.config import (
+    MAX_ECHO_LENGTH,
+    MEMO_MAX_REQUEST_LENGTH,
+    VALIDATION_MEMO_MAX_ENTRIES,
+)
 from rewind_images.memo import BoundedDict
-from rewind_images.rules import MAX_ECHO_LENGTH
 from tests.support.app_client import InProcessApp
 from tests.support.helpers import ManualClock, add_key, bearer, row, unique
 

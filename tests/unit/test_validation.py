@@ -8,6 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import Field
 
+from rewind_images.config import (
+    MAX_ECHO_LENGTH,
+    MAX_ENTITY_ID_LENGTH,
+    MAX_HINT_LENGTH,
+    MAX_URL_LENGTH,
+)
 from rewind_images.errors import BadRequest
 from rewind_images.images.inputs import (
     Domain,
@@ -19,12 +25,6 @@ from rewind_images.images.inputs import (
 )
 from rewind_images.keys.schemas import KeyCreate, KeyInfo, KeyScope
 from rewind_images.pages import Pagination
-from rewind_images.rules import (
-    MAX_ECHO_LENGTH,
-    MAX_ENTITY_ID_LENGTH,
-    MAX_HINT_LENGTH,
-    MAX_URL_LENGTH,
-)
 from rewind_images.validation import ApiModel, parse_json_body, parse_path, parse_query, shown
 
 VALID_SIZES_TEXT = (

@@ -7,12 +7,10 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, PrivateAttr, validator
 
+from rewind_images.config import MAX_ENTITY_ID_LENGTH, MAX_HINT_LENGTH, MAX_URL_LENGTH
 from rewind_images.images.variants import SIZE_NAMES, Size
 from rewind_images.rules import (
     ENTITY_ID_PATTERN,
-    MAX_ENTITY_ID_LENGTH,
-    MAX_HINT_LENGTH,
-    MAX_URL_LENGTH,
     TEXT_PATTERN,
     TMDB_ID_PATTERN,
     URL_PATTERN,

@@ -9,14 +9,15 @@ from typing import ClassVar
 
 from pydantic import Field, validator
 
-from rewind_images.config import DEFAULT_RATE_LIMIT_RPM, MAX_KEY_LIFETIME_DAYS
-from rewind_images.pages import Pagination
-from rewind_images.rules import (
+from rewind_images.config import (
+    DEFAULT_RATE_LIMIT_RPM,
+    MAX_KEY_LIFETIME_DAYS,
     MAX_KEY_NAME_LENGTH,
     MAX_RATE_LIMIT_RPM,
     MAX_ROW_ID,
-    TEXT_PATTERN,
 )
+from rewind_images.pages import Pagination
+from rewind_images.rules import TEXT_PATTERN
 from rewind_images.timestamps import iso_from_datetime
 from rewind_images.validation import ApiModel, check_text
 

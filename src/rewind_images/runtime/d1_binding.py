@@ -8,6 +8,7 @@ from typing import Any
 
 from pyodide.ffi import JsException
 
+from rewind_images.config import D1_BUSY_RETRY_DELAYS_S
 from rewind_images.ports import Row, SqlParam
 from rewind_images.runtime import PlatformError
 from rewind_images.runtime.js_convert import sql_param, to_python
@@ -20,11 +21,10 @@ class D1Error(PlatformError):
 # "database is locked" means the statement did not run (nothing committed), so it is safe to
 # try again; locally it happens when two runtimes share one state dir. Other errors are raised.
 BUSY_MARKERS = ("SQLITE_BUSY", "database is locked")
-BUSY_RETRY_DELAYS_S = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 
 
 async def _with_busy_retry(call: Callable[[], Awaitable[Any]]) -> Any:
-    for delay in (*BUSY_RETRY_DELAYS_S, None):
+    for delay in (*D1_BUSY_RETRY_DELAYS_S, None):
         try:
             return await call()
         except JsException as exc:

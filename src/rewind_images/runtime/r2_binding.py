@@ -16,6 +16,7 @@ from typing import Any
 
 from pyodide.ffi import JsException, jsnull, to_js  # type: ignore[attr-defined]  # stub lags runtime
 
+from rewind_images.config import R2_RETRY_DELAYS_S
 from rewind_images.ports import ObjectInfo, PutCondition, StoredObject
 from rewind_images.runtime import PlatformError
 from rewind_images.runtime.js_convert import js_bytes, js_object, to_python
@@ -25,11 +26,8 @@ class R2Error(PlatformError):
     """An R2 call failed."""
 
 
-RETRY_DELAYS_S = (0.05, 0.2)
-
-
 async def _idempotent(call: Callable[[], Awaitable[Any]]) -> Any:
-    for delay in (*RETRY_DELAYS_S, None):
+    for delay in (*R2_RETRY_DELAYS_S, None):
         try:
             return await call()
         except JsException:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from rewind_images.config import Settings
+from rewind_images.config import UPSTREAM_SEARCH_RESULTS, Settings
 from rewind_images.sources.base import (
     Candidate,
     SourceQuery,
@@ -37,7 +37,6 @@ from rewind_images.sources.matching import (
 NAME = "apple_music"
 STOREFRONT = "us"
 # Search results to ask for; the API allows up to 25 and the right hit is nearly always early.
-SEARCH_LIMIT = 10
 # Edge of the square box the artwork template is rendered into (mzstatic scales to fit).
 ALBUM_ARTWORK_SIDE = 1200
 ARTIST_ARTWORK_SIDE = 1000
@@ -91,7 +90,7 @@ class AppleMusicSource:
             term = f"{search_name(artist, album=False)} {search_name(album, album=True)}"
         else:
             term = search_name(artist, album=False)
-        params = urlencode({"term": term, "types": self.kind, "limit": SEARCH_LIMIT})
+        params = urlencode({"term": term, "types": self.kind, "limit": UPSTREAM_SEARCH_RESULTS})
         url = f"{settings.apple_music_api_url}/v1/catalog/{STOREFRONT}/search?{params}"
         headers = base_headers(settings)
         headers["Authorization"] = f"Bearer {token}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from rewind_images.config import Settings
+from rewind_images.config import UPSTREAM_SEARCH_RESULTS, Settings
 from rewind_images.sources.base import (
     Candidate,
     SourceQuery,
@@ -38,7 +38,6 @@ from rewind_images.sources.matching import (
 from rewind_images.sources.stand_ins import EMPTY_MD5, is_stand_in
 
 NAME = "deezer"
-SEARCH_LIMIT = 10
 # cover_xl / picture_xl are 1000x1000 JPEGs on Deezer's CDN.
 XL_SIDE = 1000
 # Deezer's "no data" error: a search that found nothing, not a broken upstream.
@@ -79,7 +78,7 @@ class DeezerSource:
         else:
             q = search_name(artist, album=False)
             path = "search/artist"
-        params = urlencode({"q": q, "limit": SEARCH_LIMIT})
+        params = urlencode({"q": q, "limit": UPSTREAM_SEARCH_RESULTS})
         return UpstreamRequest(
             url=f"{settings.deezer_api_url}/{path}?{params}",
             headers=base_headers(settings),

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from rewind_images.config import Settings
+from rewind_images.config import UPSTREAM_SEARCH_RESULTS, Settings
 from rewind_images.sources.base import (
     Candidate,
     SourceQuery,
@@ -31,7 +31,6 @@ from rewind_images.sources.matching import album_match_rank, credit_match_rank, 
 
 NAME = "itunes"
 COUNTRY = "US"
-SEARCH_LIMIT = 10
 # Side of the square box asked of mzstatic ("600x600bb" is the classic choice; it serves
 # larger boxes up to the original size).
 ARTWORK_SIDE = 1200
@@ -65,7 +64,7 @@ class ITunesSource:
                 "term": f"{search_name(artist, album=False)} {search_name(album, album=True)}",
                 "media": "music",
                 "entity": "album",
-                "limit": SEARCH_LIMIT,
+                "limit": UPSTREAM_SEARCH_RESULTS,
                 "country": COUNTRY,
             }
         )

@@ -24,9 +24,13 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from rewind_images.config import ARTICLE_PAGES_BUDGET, MAX_UPSTREAM_JSON_DEPTH, Settings
+from rewind_images.config import (
+    ARTICLE_PAGES_BUDGET,
+    MAX_UPSTREAM_JSON_DEPTH,
+    MAX_URL_LENGTH,
+    Settings,
+)
 from rewind_images.json_nesting import nesting_exceeds
-from rewind_images.rules import MAX_URL_LENGTH
 from rewind_images.sources.base import (
     ACCEPT_HTML,
     Candidate,

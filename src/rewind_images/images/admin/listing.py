@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import Field, create_model, validator
 
+from rewind_images.config import MAX_FILTER_LENGTH
 from rewind_images.http import NO_STORE, Response, json_response
 from rewind_images.images.admin.models import RECORD_FIELDS
 from rewind_images.images.row import ImageRecord
@@ -19,7 +20,7 @@ from rewind_images.images.store import image_rows
 from rewind_images.pages import PageQuery, Pagination
 from rewind_images.ports import Row
 from rewind_images.routing import Call
-from rewind_images.rules import MAX_FILTER_LENGTH, TEXT_PATTERN
+from rewind_images.rules import TEXT_PATTERN
 from rewind_images.validation import ApiModel, check_text
 
 

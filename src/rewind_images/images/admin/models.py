@@ -7,8 +7,9 @@ from typing import Any, get_type_hints
 
 from pydantic import Field, create_model
 
+from rewind_images.config import MAX_REANALYZE_BATCH_SIZE, MAX_ROW_ID, MAX_URL_LENGTH
 from rewind_images.images.row import Entity, ImageRecord
-from rewind_images.rules import MAX_REANALYZE_BATCH_SIZE, MAX_ROW_ID, MAX_URL_LENGTH, URL_PATTERN
+from rewind_images.rules import URL_PATTERN
 from rewind_images.validation import ApiModel
 
 

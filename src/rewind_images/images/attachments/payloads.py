@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import Field, validator
 
+from rewind_images.config import MAX_ATTACHMENT_ITEMS
 from rewind_images.images.items import REF_TEMPLATE, ItemModel, item_list
 from rewind_images.images.variants import SIZE_NAMES, Size
-from rewind_images.rules import MAX_ATTACHMENT_ITEMS
 from rewind_images.validation import ApiModel, shown
 
 

@@ -17,13 +17,13 @@ from typing import Any
 
 from pydantic import Field, validator
 
+from rewind_images.config import MAX_BACKFILL_ITEMS
 from rewind_images.http import NO_STORE, Response, json_response
 from rewind_images.images.background.producer import admit_many
 from rewind_images.images.items import REF_TEMPLATE, EntityItem, ItemModel, item_list, read_items
 from rewind_images.images.resolution.admission import Verdict
 from rewind_images.images.store import image_rows
 from rewind_images.routing import Call
-from rewind_images.rules import MAX_BACKFILL_ITEMS
 from rewind_images.validation import ApiModel
 
 
