@@ -141,6 +141,10 @@ def main() -> int:
         "py-floor": LocalWorker(
             config=ANCHORS / "py-floor" / "wrangler.toml", ready_path="/", log_level="warn"
         ),
+        # py-floor with the nine headers of the service's hit (bench/anchors/README.md).
+        "py-floor-headers": LocalWorker(
+            config=ANCHORS / "py-floor-headers" / "wrangler.toml", ready_path="/", log_level="warn"
+        ),
         "js-hit": LocalWorker(
             config=ANCHORS / "js-hit" / "wrangler.toml",
             ready_path="/",
@@ -190,7 +194,8 @@ def main() -> int:
             f"| {name} | {median(name, 'rps'):.0f} | {median(name, 'p50_ms'):.2f} |"
             f" {median(name, 'p99_ms'):.2f} | {median(name, 'cpu_ms'):.2f} |"
         )
-    for anchor in [name for name in ("baseline", "py-floor", "js-hit") if name in workers]:
+    anchors = ("baseline", "py-floor", "py-floor-headers", "js-hit")
+    for anchor in [name for name in anchors if name in workers]:
         ratios = [s.rps / a.rps for s, a in zip(results["service"], results[anchor], strict=True)]
         p99 = [
             s.p99_ms / a.p99_ms for s, a in zip(results["service"], results[anchor], strict=True)
