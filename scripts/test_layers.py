@@ -37,6 +37,8 @@ SECOND_SESSION = [
     f"{WORKER}/test_rpc_caller.py",
     f"{WORKER}/test_contract.py",
     f"{WORKER}/test_two_runtimes.py",
+    # A module with a Worker of its own, here to balance the two workerd sessions' time.
+    f"{WORKER}/test_takeover.py",
 ]
 # `make dev` and `make demo` as a developer runs them (no session Worker).
 COMMANDS = [
