@@ -157,8 +157,20 @@ class RouteTable:
         self.by_length = {length: tuple(found) for length, found in grouped.items()}
 
 
-class _ValidationMemo(BoundedDict[tuple[str, str, str], tuple[Any, Any] | BadRequest]):
-    """Per-isolate memo of validated path and query (the hit path's requests repeat)."""
+@dataclass(slots=True)
+class _Plan:
+    """What routing learned about one (method, path, query): the route and its path
+    parameters; once authenticated, the validated path and query or the 400 they get."""
+
+    route: Route
+    params: dict[str, str]
+    inputs: tuple[Any, Any] | BadRequest | None = None
+
+
+class _PlanMemo(BoundedDict[tuple[str, str, str], _Plan]):
+    """Per-isolate memo of routing's plans (the hit path's requests repeat): a repeated request
+    is neither split, decoded, matched nor validated again. Only plans of requests that passed
+    authentication are kept, so requests without a key cannot fill it."""
 
     def __init__(self) -> None:
         super().__init__(VALIDATION_MEMO_MAX_ENTRIES)
@@ -197,8 +209,43 @@ async def _route(
     authenticate: Authenticate,
     authenticated: dict[str, str],
 ) -> Response:
-    segments = request.path_segments()
     method = "GET" if request.method == "HEAD" else request.method
+    memoised = len(request.path) + len(request.raw_query) <= MEMO_MAX_REQUEST_LENGTH
+    memo = isolate_object(ctx, "routing", _PlanMemo) if memoised else None
+    memo_key = (method, request.path, request.raw_query)
+    plan = None if memo is None else memo.get(memo_key)
+    if plan is None:
+        found = _find(request, ctx, routes, method)
+        if isinstance(found, Response):
+            return found
+        plan = found
+    route = plan.route
+    key = None
+    if route.access != "public":
+        key = await authenticate(request, ctx, route.access == "admin")
+        authenticated.update(key.rate_limit_headers)
+    if plan.inputs is None:
+        try:
+            plan.inputs = _validate_path_and_query(route.doc, request, plan.params)
+        except BadRequest as exc:
+            plan.inputs = exc
+        if memo is not None:
+            memo[memo_key] = plan
+    if isinstance(plan.inputs, BadRequest):
+        raise BadRequest(plan.inputs.message)
+    path, query = plan.inputs
+    body = await _body(route.doc, request)
+    try:
+        return await route.handler(Call(request, ctx, path, query, body, key))
+    finally:
+        if key is not None:  # a handler may have charged more (a batch): its final count
+            authenticated.update(key.rate_limit_headers)
+
+
+def _find(request: Request, ctx: Context, routes: RouteTable, method: str) -> _Plan | Response:
+    """The route of the method and path (a new plan), or the preflight's answer; raises 404,
+    405, or 400 for a path whose escapes are malformed."""
+    segments = request.path_segments()
     allowed: list[str] = []
     for route in routes.by_length.get(len(segments), ()):
         params = route.match(segments)
@@ -207,17 +254,7 @@ async def _route(
         if route.method != method:
             allowed.append(route.method)
             continue
-        key = None
-        if route.access != "public":
-            key = await authenticate(request, ctx, route.access == "admin")
-            authenticated.update(key.rate_limit_headers)
-        path, query = _path_and_query(route, request, params, ctx)
-        body = await _body(route.doc, request)
-        try:
-            return await route.handler(Call(request, ctx, path, query, body, key))
-        finally:
-            if key is not None:  # a handler may have charged more (a batch): its final count
-                authenticated.update(key.rate_limit_headers)
+        return _Plan(route, params)
     if allowed:
         if method == "OPTIONS":
             return cors.preflight(request, ctx.settings, allowed)
@@ -234,25 +271,6 @@ def _validate_path_and_query(
     path = None if doc.path_model is None else parse_path(doc.path_model, params)
     query = None if doc.query_model is None else parse_query(doc.query_model, request.query)
     return path, query
-
-
-def _path_and_query(
-    route: Route, request: Request, params: dict[str, str], ctx: Context
-) -> tuple[Any, Any]:
-    if len(request.path) + len(request.raw_query) > MEMO_MAX_REQUEST_LENGTH:
-        return _validate_path_and_query(route.doc, request, params)
-    memo = isolate_object(ctx, "validation", _ValidationMemo)
-    memo_key = (route.operation_id, request.path, request.raw_query)
-    cached = memo.get(memo_key)
-    if cached is None:
-        try:
-            cached = _validate_path_and_query(route.doc, request, params)
-        except BadRequest as exc:
-            cached = exc
-        memo[memo_key] = cached
-    if isinstance(cached, BadRequest):
-        raise BadRequest(cached.message)
-    return cached
 
 
 async def _body(doc: Operation, request: Request) -> BaseModel | FormFile | None:

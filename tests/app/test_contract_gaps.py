@@ -165,10 +165,27 @@ def test_the_validation_memo_keeps_only_short_requests(
     add_image(service, "listening", "albums", entity)
     path = f"/v1/images/listening/albums/{entity}/medium"
     assert client.get(path, headers=key).status_code == 302
-    memo = service.state["validation"]
+    memo = service.state["routing"]
     assert len(memo) == 1
     for i in range(20):
         noise = f"{i}-" + "x" * MEMO_MAX_REQUEST_LENGTH
         assert client.get(path, params={"cb": noise}, headers=key).status_code == 302
     assert len(memo) == 1
     assert all(len(p) + len(q) <= MEMO_MAX_REQUEST_LENGTH for _, p, q in memo)
+
+
+def test_requests_without_a_valid_key_leave_the_routing_memo_alone(
+    service: InProcessApp, client: httpx.Client, key: dict[str, str]
+) -> None:
+    entity = unique("memo")
+    add_image(service, "listening", "albums", entity)
+    assert (
+        client.get(f"/v1/images/listening/albums/{entity}/medium", headers=key).status_code == 302
+    )
+    memo = service.state["routing"]
+    size = len(memo)
+    for i in range(20):
+        path = f"/v1/images/listening/albums/{entity}-{i}/medium"
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert len(memo) == size

@@ -112,9 +112,6 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def _lookup(ctx: Context, state: AuthState, key_hash: str, now: int) -> KeyRecord | None:
-    cached = state.keys.get(key_hash)
-    if cached is not None and now - cached[1] < ctx.settings.auth_cache_seconds * 1000:
-        return cached[0]
     record = await store.key_by_hash(ctx.db, key_hash)
     state.keys[key_hash] = (record, now)  # bounded: a flood of random tokens evicts old ones
     return record
@@ -160,7 +157,11 @@ async def authenticate(request: Request, ctx: Context, admin: bool) -> ApiKey:
     key_hash = state.hashes.get(token)
     if key_hash is None:
         key_hash = state.hashes[token] = hash_token(token)
-    record = await _lookup(ctx, state, key_hash, now)
+    cached = state.keys.get(key_hash)
+    if cached is not None and now - cached[1] < ctx.settings.auth_cache_seconds * 1000:
+        record = cached[0]  # the warm path: no coroutine to make
+    else:
+        record = await _lookup(ctx, state, key_hash, now)
     if record is None or not record.is_active:
         raise Unauthorized("Unauthorized", headers=dict(INVALID_TOKEN_CHALLENGE))
     if record.expires_at_ms is not None and record.expires_at_ms <= now:

@@ -19,6 +19,7 @@ from rewind_images.config import (
     CHANGE_RETENTION_MS,
     MAX_CHANGES_PER_POLL,
     RECORD_CACHE_MAX_ENTRIES,
+    Settings,
 )
 from rewind_images.context import Context, isolate_object
 from rewind_images.images.row import Entity, ImageRecord
@@ -60,12 +61,13 @@ class RecordCache:
         entity: Entity,
         size: str,
         record: ImageRecord,
-        build: Callable[[ImageRecord, str], dict[str, str]],
+        settings: Settings,
+        build: Callable[[ImageRecord, str, Settings], dict[str, str]],
     ) -> dict[str, str]:
-        """`build(record, size)`, memoised while `record` is the cached object."""
+        """`build(record, size, settings)`, memoised while `record` is the cached object."""
         memo = self.derived.get((entity, size))
         if memo is None or memo[0] is not record:
-            memo = (record, build(record, size))
+            memo = (record, build(record, size, settings))
             self.derived[(entity, size)] = memo
         return memo[1]
 
@@ -83,7 +85,8 @@ def forget(ctx: Context, entity: Entity) -> None:
 async def lookup(ctx: Context, entity: Entity) -> ImageRecord | None:
     """The entity's record: from the cache (after a due poll of the log), else from D1."""
     isolate = cache(ctx)
-    await sync(ctx, isolate)
+    if poll_due(ctx, isolate, ctx.clock_ms()):
+        await sync(ctx, isolate)
     cached = isolate.records.get(entity)
     if cached is not None:
         return cached
@@ -93,10 +96,15 @@ async def lookup(ctx: Context, entity: Entity) -> ImageRecord | None:
     return record
 
 
+def poll_due(ctx: Context, cache: RecordCache, now: int) -> bool:
+    """Whether the change log must be read before the cache is trusted."""
+    return cache.watermark is None or now - cache.polled_ms >= ctx.settings.change_poll_ms
+
+
 async def sync(ctx: Context, cache: RecordCache) -> None:
     """Apply the change log when a poll is due (at most one D1 query per interval)."""
     now = ctx.clock_ms()
-    if cache.watermark is not None and now - cache.polled_ms < ctx.settings.change_poll_ms:
+    if not poll_due(ctx, cache, now):
         return
     idle_too_long = now - cache.polled_ms > CHANGE_RETENTION_MS // 2
     cache.polled_ms = now

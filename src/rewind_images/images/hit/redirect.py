@@ -58,11 +58,9 @@ async def get_image(call: Call[ImagePath, ImageRouteQuery, None]) -> Response:
             await budget.charge(ctx, budget.key_caller(call.caller.id))
             record = await pipeline.resolve(ctx, entity, admission.query, previous=record)
             records.cache(ctx).remember(entity, record)
-    if record is None or not record.has_image:
-        raise NotFound(NO_IMAGE_MESSAGE, headers={"cache-control": NOT_FOUND_CACHE_CONTROL})
+        if record is None or not record.has_image:
+            raise NotFound(NO_IMAGE_MESSAGE, headers={"cache-control": NOT_FOUND_CACHE_CONTROL})
     if wants_json(call.request, call.query):
         return await attachment_response(ctx, entity, size, record)
-    headers = records.cache(ctx).headers_for(
-        entity, size, record, lambda r, s: redirect_headers(r, s, ctx.settings)
-    )
+    headers = records.cache(ctx).headers_for(entity, size, record, ctx.settings, redirect_headers)
     return Response(status=302, headers=dict(headers))

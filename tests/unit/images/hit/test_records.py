@@ -24,6 +24,8 @@ from tests.support.helpers import add_image
 
 POLL_MS = 15_000
 
+SETTINGS = Settings()
+
 
 class FakeDb:
     def __init__(self) -> None:
@@ -170,10 +172,10 @@ def test_a_failed_poll_clears_the_cache_and_raises(setup):
 def test_the_cache_holds_at_most_its_bound_dropping_the_oldest(monkeypatch):
     monkeypatch.setattr(records, "RECORD_CACHE_MAX_ENTRIES", 2)
     cache = RecordCache()
-    build = lambda rec, size: {"size": size}  # noqa: E731
+    build = lambda rec, size, settings: {"size": size}  # noqa: E731
     for name in ("a", "b", "c"):
         cache.remember(entity(name), record())
-        cache.headers_for(entity(name), "small", cache.records[entity(name)], build)
+        cache.headers_for(entity(name), "small", cache.records[entity(name)], SETTINGS, build)
     assert list(cache.records) == [entity("b"), entity("c")]
     assert list(cache.derived) == [(entity("b"), "small"), (entity("c"), "small")]
 
@@ -182,20 +184,28 @@ def test_headers_are_built_once_per_cached_record_and_size():
     cache = RecordCache()
     built: list[tuple[str, int, str]] = []
 
-    def build(rec: ImageRecord, size: str) -> dict[str, str]:
+    def build(rec: ImageRecord, size: str, settings: Settings) -> dict[str, str]:
         built.append((rec.r2_key, rec.image_version, size))
         return {"location": f"{size}?v={rec.image_version}"}
 
     first = record(1)
     for _ in range(2):
-        assert cache.headers_for(entity("a"), "small", first, build) == {"location": "small?v=1"}
-        assert cache.headers_for(entity("a"), "large", first, build) == {"location": "large?v=1"}
-        assert cache.headers_for(entity("b"), "small", first, build) == {"location": "small?v=1"}
+        assert cache.headers_for(entity("a"), "small", first, SETTINGS, build) == {
+            "location": "small?v=1"
+        }
+        assert cache.headers_for(entity("a"), "large", first, SETTINGS, build) == {
+            "location": "large?v=1"
+        }
+        assert cache.headers_for(entity("b"), "small", first, SETTINGS, build) == {
+            "location": "small?v=1"
+        }
     assert built == [("k", 1, "small"), ("k", 1, "large"), ("k", 1, "small")]
     # A new record object (a new version read from D1) builds its headers anew, once.
     second = record(2)
     for _ in range(2):
-        assert cache.headers_for(entity("a"), "small", second, build) == {"location": "small?v=2"}
+        assert cache.headers_for(entity("a"), "small", second, SETTINGS, build) == {
+            "location": "small?v=2"
+        }
     assert built[3:] == [("k", 2, "small")]
 
 
