@@ -120,9 +120,13 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 NO_STORE = {"cache-control": "no-store"}
 
 
+# Made once: `json.dumps` with options builds a new encoder on every call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def to_json(data: Any) -> str:
     """Compact JSON text, as every answer writes it (UTF-8, no escapes of non-ASCII)."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT_JSON.encode(data)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
