@@ -10,6 +10,10 @@ not absolute numbers.
 
     .venv/bin/python -m bench.hit_path [--rounds 3] [--seconds 10]
 
+`--together` loads every worker at once in each round (`-c4` each) instead of one after
+another: the machine's swings then hit all workers alike, and the per-round CPU ratios spread
+less (docs/benchmarks.md, run N).
+
 `--baseline REV` adds a fourth worker, "baseline": the service as of a git revision (its tree
 exported with `git archive`, this checkout's vendored packages beside it), so a change is
 compared with the code before it in the same run, e.g. `--baseline main --workers
@@ -41,6 +45,8 @@ ROT = ANCHORS / "rot.lua"
 BENCH_KEY = "rw_live_benchkey0123456789"
 WRK_THREADS = 1
 WRK_CONNECTIONS = 8
+# Connections per worker when every worker is loaded at once (`--together`).
+TOGETHER_CONNECTIONS = 4
 
 
 @dataclass
@@ -64,24 +70,22 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, seconds: int, worker_pid: int | None = None) -> Result:
-    """One wrk run against `url` (with the CPU `worker_pid` spent per request, when given)."""
-    cpu_before = cpu_seconds(worker_pid) if worker_pid else 0.0
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{WRK_THREADS}",
-            f"-c{WRK_CONNECTIONS}",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            str(ROT),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def _wrk_command(url: str, seconds: int, connections: int) -> list[str]:
+    return [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(ROT),
+        url,
+    ]
+
+
+def _result(url: str, out: str, cpu_s: float) -> Result:
+    """A wrk run's numbers from its output, with `cpu_s` of the Worker's process spread over
+    its requests."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     p50 = re.match(r"([\d.]+)(\w+)", lat["50"])
@@ -90,8 +94,36 @@ def run_wrk(url: str, seconds: int, worker_pid: int | None = None) -> Result:
     if non2xx:
         raise RuntimeError(f"{url}: {non2xx.group(1)} error responses\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    cpu_ms = (cpu_seconds(worker_pid) - cpu_before) * 1000 / max(1, requests) if worker_pid else 0.0
+    cpu_ms = cpu_s * 1000 / max(1, requests)
     return Result(rps, _ms(*p50.groups()), _ms(*p99.groups()), cpu_ms)  # type: ignore[union-attr]
+
+
+def run_wrk(url: str, seconds: int, worker_pid: int | None = None) -> Result:
+    """One wrk run against `url` (with the CPU `worker_pid` spent per request, when given)."""
+    cpu_before = cpu_seconds(worker_pid) if worker_pid else 0.0
+    out = subprocess.run(
+        _wrk_command(url, seconds, WRK_CONNECTIONS), capture_output=True, text=True, check=True
+    ).stdout
+    cpu_s = cpu_seconds(worker_pid) - cpu_before if worker_pid else 0.0
+    return _result(url, out, cpu_s)
+
+
+def run_wrk_together(urls: dict[str, str], seconds: int, pids: dict[str, int]) -> dict[str, Result]:
+    """wrk against every worker at the same time, so each round's machine (its speed, what else
+    runs) is the same for all of them."""
+    connections = TOGETHER_CONNECTIONS
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    runs = {
+        name: subprocess.Popen(
+            _wrk_command(url, seconds, connections), stdout=subprocess.PIPE, text=True
+        )
+        for name, url in urls.items()
+    }
+    outs = {name: run.communicate()[0] for name, run in runs.items()}
+    return {
+        name: _result(urls[name], outs[name], cpu_seconds(pids[name]) - before[name])
+        for name in urls
+    }
 
 
 def check_hit(url: str) -> None:
@@ -131,6 +163,11 @@ def main() -> int:
         "--workers", default="service,py-floor,js-hit", help="comma-separated subset to run"
     )
     parser.add_argument("--baseline", help="also run the service as of this git revision")
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="load every worker at once in each round instead of one after another",
+    )
     args = parser.parse_args()
     stop_on_signals()
     if shutil.which("wrk") is None:
@@ -168,9 +205,15 @@ def main() -> int:
         pids = {name: worker_pids(worker)[0] for name, worker in workers.items()}
         for worker in workers.values():
             run_wrk(worker.base_url, 3)  # warm-up: isolate caches, JIT, Pyodide
+        urls = {name: worker.base_url for name, worker in workers.items()}
         for round_no in range(1, args.rounds + 1):
-            for name, worker in workers.items():
-                result = run_wrk(worker.base_url, args.seconds, pids[name])
+            if args.together:
+                round_results = run_wrk_together(urls, args.seconds, pids)
+            else:
+                round_results = {
+                    name: run_wrk(url, args.seconds, pids[name]) for name, url in urls.items()
+                }
+            for name, result in round_results.items():
                 results[name].append(result)
                 print(
                     f"round {round_no} {name:9s} {result.rps:8.1f} req/s"
