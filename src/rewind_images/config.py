@@ -86,6 +86,7 @@ MAX_UPSTREAM_JSON_DEPTH = 64
 MAX_MULTIPART_PARTS = 10
 # Per-isolate memory bounds.
 RECORD_CACHE_MAX_ENTRIES = 50_000
+# Routing's plans and the batch's validated items, each memo at most this many.
 VALIDATION_MEMO_MAX_ENTRIES = 10_000
 # Only requests (path + query) shorter than this are memoised, so the memo holds at most
 # about entries x length characters, whatever the query strings.

@@ -158,7 +158,7 @@ def test_valid_utf8_escapes_name_the_entity(service: InProcessApp, key: dict[str
 # --- point 10: the validation memo keeps only short requests -------------------------------------
 
 
-def test_the_validation_memo_keeps_only_short_requests(
+def test_the_routing_memo_keeps_only_short_requests(
     service: InProcessApp, client: httpx.Client, key: dict[str, str]
 ) -> None:
     entity = unique("memo")

@@ -1,7 +1,7 @@
 """GET/HEAD /v1/images/{domain}/{entity_type}/{entity_id}/{size}: the hot path.
 
-A hit is: validated path (memoised per isolate by routing), the record (cached per isolate and
-kept fresh from D1's change log, see `hit.records`; otherwise one indexed D1 lookup), a 302.
+A hit is: validated path (routing memoises its plan per isolate), the record (cached per isolate
+and kept fresh from D1's change log, see `hit.records`; otherwise one indexed D1 lookup), a 302.
 Anything but a hit asks the one door (`admission`): a miss, or a "no image" record past its TTL
 or asked with other hints, runs the pipeline inline when some source can be asked, spending one
 unit of the key's miss budget (`miss_budget`: 429 past it).
