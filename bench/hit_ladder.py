@@ -4,6 +4,7 @@ Each step is the service's tree (`git archive` of a revision, HEAD by default) w
 replaced by a smaller `fetch`, so each one adds one part of what the service does per hit:
 
 - **py-floor**: `anchors/py-floor`, the constant 302 (2 headers) from the SDK's `Response`;
+- **py-floor-headers**: `anchors/py-floor-headers`, the same with the hit's nine headers;
 - **edge**: the service's edge only: the request read out of JS (`edge.to_request`), the
   context (`edge.build_context`), and py-floor's constant 302 answered through the service's
   own response path (`edge.to_js_response`);
@@ -74,14 +75,14 @@ _FETCH_TAILS = {
         return to_js_response(Response(status=302, headers=dict(headers)))
 """,
 }
-STEPS = ("py-floor", "edge", "answer", "service")
+STEPS = ("py-floor", "py-floor-headers", "edge", "answer", "service")
 
 
 def step_worker(step: str, revision: str, folder: Path) -> LocalWorker:
     """A LocalWorker for one step of the ladder."""
-    if step == "py-floor":
+    if step.startswith("py-floor"):
         return LocalWorker(
-            config=ANCHORS / "py-floor" / "wrangler.toml", ready_path="/", log_level="warn"
+            config=ANCHORS / step / "wrangler.toml", ready_path="/", log_level="warn"
         )
     config = export_revision(revision, folder / step)
     if step != "service":
