@@ -174,6 +174,18 @@ def test_the_routing_memo_keeps_only_short_requests(
     assert all(len(p) + len(q) <= MEMO_MAX_REQUEST_LENGTH for _, p, q in memo)
 
 
+def test_a_memoised_bad_path_still_asks_for_the_key_first(
+    client: httpx.Client, key: dict[str, str]
+) -> None:
+    path = f"/v1/images/listening/albums/{unique('bad')}/huge"
+    for _ in range(2):  # the second answer comes from the routing memo's plan
+        assert client.get(path).status_code == 401
+        response = client.get(path, headers=key)
+        assert response.status_code == 400
+        assert response.json()["error"].startswith("Invalid size: huge")
+    assert client.get(path).status_code == 401
+
+
 def test_requests_without_a_valid_key_leave_the_routing_memo_alone(
     service: InProcessApp, client: httpx.Client, key: dict[str, str]
 ) -> None:
