@@ -10,7 +10,7 @@ it gets exactly the message a single GET for the same entity would get (`Invalid
 batch's size applies) and only read where a size matters; hints are optional; other fields are
 ignored. `entity_id` and `tmdb_id` may also be JSON integers (callers often hold numeric ids).
 
-Readings of short items are memoised per isolate like routing's path validation, so a page
+Readings of short items are memoised per isolate like routing's plans, so a page
 asking for the same entities again pays a dict lookup per item, not a pydantic validation; the
 memo is bounded by entries and holds only items whose text fits `MEMO_MAX_REQUEST_LENGTH`. An
 invalid item's fields are echoed as `validation.shown` cuts them.
@@ -29,7 +29,7 @@ from rewind_images.errors import BadRequest
 from rewind_images.images.inputs import HINT_NAMES, EntityPath, ImagePath, ImageQuery
 from rewind_images.images.row import Entity
 from rewind_images.memo import BoundedDict, fits
-from rewind_images.validation import parse_path, parse_query, shown
+from rewind_images.validation import ApiModel, parse_path, parse_query, shown
 
 NOT_AN_OBJECT_MESSAGE = "Item must be a JSON object"
 _FIELDS = ("domain", "entity_type", "entity_id", "size", *HINT_NAMES)
@@ -50,6 +50,19 @@ class ItemModel(ImageQuery, EntityPath):
     class Config:
         title = "EntityItem"
         extra = "ignore"
+
+
+class ItemsBody(ApiModel):
+    """A body whose `items` are read one by one afterwards (`read_items`: one bad item spoils
+    only its own answer), so the model takes them as given; its documented schema is the
+    strict one of `documented_as`."""
+
+    documented_as: ClassVar[type[ApiModel]]
+
+    @classmethod
+    def schema(cls, by_alias: bool = True, ref_template: str = REF_TEMPLATE) -> dict[str, Any]:
+        """The documented schema (strict items)."""
+        return cls.documented_as.schema(by_alias=by_alias, ref_template=ref_template)
 
 
 def item_list(value: Any, limit: int) -> list[Any]:

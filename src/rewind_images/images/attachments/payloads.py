@@ -10,12 +10,12 @@ its `schema()` is the documented model's.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, validator
 
 from rewind_images.config import MAX_ATTACHMENT_ITEMS
-from rewind_images.images.items import REF_TEMPLATE, ItemModel, item_list
+from rewind_images.images.items import ItemModel, ItemsBody, item_list
 from rewind_images.images.variants import SIZE_NAMES, Size
 from rewind_images.validation import ApiModel, shown
 
@@ -115,9 +115,10 @@ def _known_size(value: Any) -> Any:
     return value
 
 
-class AttachmentsRequest(ApiModel):
+class AttachmentsRequest(ItemsBody):
     """Body of POST /v1/images/attachments."""
 
+    documented_as: ClassVar[type[ApiModel]] = _AttachmentsRequestSchema
     size: Size = Size.medium
     items: Any = Field(...)
 
@@ -128,8 +129,3 @@ class AttachmentsRequest(ApiModel):
 
     class Config:
         extra = "forbid"
-
-    @classmethod
-    def schema(cls, by_alias: bool = True, ref_template: str = REF_TEMPLATE) -> dict[str, Any]:
-        """The documented schema (strict items)."""
-        return _AttachmentsRequestSchema.schema(by_alias=by_alias, ref_template=ref_template)

@@ -13,14 +13,14 @@ key's limit.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, validator
 
 from rewind_images.config import MAX_BACKFILL_ITEMS
 from rewind_images.http import NO_STORE, Response, json_response
 from rewind_images.images.background.producer import admit_many
-from rewind_images.images.items import REF_TEMPLATE, EntityItem, ItemModel, item_list, read_items
+from rewind_images.images.items import EntityItem, ItemModel, ItemsBody, item_list, read_items
 from rewind_images.images.resolution.admission import Verdict
 from rewind_images.images.store import image_rows
 from rewind_images.routing import Call
@@ -37,9 +37,10 @@ class _BackfillRequestSchema(ApiModel):
         extra = "forbid"
 
 
-class BackfillRequest(ApiModel):
+class BackfillRequest(ItemsBody):
     """Body of POST /v1/admin/images/backfill."""
 
+    documented_as: ClassVar[type[ApiModel]] = _BackfillRequestSchema
     items: Any = Field(...)
 
     _items = validator("items", allow_reuse=True)(
@@ -48,11 +49,6 @@ class BackfillRequest(ApiModel):
 
     class Config:
         extra = "forbid"
-
-    @classmethod
-    def schema(cls, by_alias: bool = True, ref_template: str = REF_TEMPLATE) -> dict[str, Any]:
-        """The documented schema (strict items)."""
-        return _BackfillRequestSchema.schema(by_alias=by_alias, ref_template=ref_template)
 
 
 class BackfillStatus(StrEnum):
