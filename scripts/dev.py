@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import os
 import shutil
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ from rewind_devkit.fake_upstream import FakeUpstream, run_fake_upstream
 from rewind_devkit.local_d1 import ROOT, apply_migrations
 from rewind_devkit.local_keys import add_key, is_active, new_key
 from rewind_devkit.local_settings import fake_upstream_settings
-from rewind_devkit.local_worker import PORT_TAKEN, LocalWorker
+from rewind_devkit.local_worker import PORT_TAKEN, LocalWorker, port_free
 from rewind_devkit.signals import stop_on_signals
 from rewind_devkit.wrangler_output import TerminalFilter
 
@@ -60,17 +59,6 @@ def ensure_dev_key(state: Path) -> str:
     raw = add_key(state, new_key("read", name="local dev"))
     key_file.write_text(raw + "\n")
     return raw
-
-
-def port_free(port: int) -> bool:
-    """Whether a server could listen on 127.0.0.1:port now."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def port_taken_message(port: int) -> str:

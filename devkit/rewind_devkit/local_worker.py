@@ -44,6 +44,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_free(port: int) -> bool:
+    """Whether a new server could listen on 127.0.0.1:port now (closed connections may linger
+    in TIME_WAIT, which SO_REUSEADDR allows, as servers set it; a listener still there does
+    not)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def wrangler_log_path(state_dir: Path, port: int) -> Path:
     """Where a LocalWorker keeps the full wrangler/workerd output of its runtime on `port`."""
     return state_dir / f"wrangler-{port}.log"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -54,18 +53,6 @@ def processes_in_sessions(sessions: set[int]) -> list[str]:
             if sid in sessions and state != "Z":
                 found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
     return found
-
-
-def port_free(port: int) -> bool:
-    """Whether a new server could listen there (closed connections may linger in TIME_WAIT,
-    which SO_REUSEADDR allows, as servers set it; a listener still there does not)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def outside_make() -> dict[str, str]:

@@ -22,9 +22,9 @@ import pytest
 from PIL import Image
 from playwright.async_api import Route, async_playwright
 
-from rewind_devkit.local_worker import free_port
+from rewind_devkit.local_worker import free_port, port_free
 from rewind_devkit.tls import shared_tls_context
-from tests.support.commands import STOP_TIMEOUT_S, Command, port_free, wait_until
+from tests.support.commands import STOP_TIMEOUT_S, Command, wait_until
 
 PAGE_TIMEOUT_MS = 90_000
 # `DEMO_SCREENSHOT=docs/demo-page.png` saves the page as the README shows it: half of the images

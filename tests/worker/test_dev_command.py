@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rewind_devkit.local_worker import ROOT, free_port
+from rewind_devkit.local_worker import ROOT, free_port, port_free
 from tests.support.commands import (
     DEV_READY,
     STOP_TIMEOUT_S,
@@ -26,7 +26,6 @@ from tests.support.commands import (
     dev_script,
     make_dev,
     outside_make,
-    port_free,
     printed_curls,
     startup_lines,
     wait_until,
