@@ -9,11 +9,15 @@ median over rounds. A step repeated in a loop runs with warm caches: these are l
 `--load`: Workers from the same sources answer the hit (as `bench.hit_path`, wrk walking the
 1,000 entities) after one more stage each (HIT_STEPS_STOP): `entry` (a constant 302 built by the
 edge), `request` (+ the JS request read), `app` (+ `handle`), `full` (+ the service's own answer
-converted instead of the constant: the service), with py-floor beside them; rounds alternate,
-and each stage's cost is the difference of CPU per request of the Worker's workerd (/proc).
+converted instead of the constant: the service); beside them `answer` (the request read, then
+the service's own nine-header answer of the path, made once per path and kept: what answering
+with those headers costs without the app's per-request work), py-floor and py-floor-headers.
+Rounds alternate (`--together`: every Worker loaded at once in each round, as
+`bench.hit_path --together`); each stage's cost is the difference of CPU per request of the
+Worker's workerd (/proc), and every Worker's ratio to py-floor is taken per round.
 
     .venv/bin/python -m bench.hit_steps [--k 1001] [--rounds 9]
-    .venv/bin/python -m bench.hit_steps --load [--rounds 8] [--seconds 5]
+    .venv/bin/python -m bench.hit_steps --load [--together] [--rounds 8] [--seconds 5]
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pathlib import Path
 import httpx
 from scripts.upload import stage
 
-from bench.hit_path import ANCHORS, check_hit, run_wrk, seed_inserts
+from bench.hit_path import ANCHORS, check_hit, run_wrk, run_wrk_together, seed_inserts
 from bench.workerd_cpu import worker_pids
 from rewind_devkit.local_worker import LocalWorker
 from rewind_devkit.signals import stop_on_signals
@@ -48,6 +52,7 @@ STEPS = (
     "SDK Response (py-floor's)",
 )
 STAGES = ("entry", "request", "app", "full")
+ANCHOR_WORKERS = ("py-floor", "py-floor-headers")
 
 
 def _stage_worker(folder: Path) -> Path:
@@ -88,8 +93,8 @@ def loop_mode(folder: Path, k: int, rounds: int) -> None:
         print(f"| {step} | {statistics.median(values):.1f} | {shown} |")
 
 
-def load_mode(folder: Path, rounds: int, seconds: int) -> None:
-    """CPU per request of each stage's Worker and of py-floor, under wrk."""
+def load_mode(folder: Path, rounds: int, seconds: int, together: bool) -> None:
+    """CPU per request of each stage's Worker and of the Python anchors, under wrk."""
     entry = _stage_worker(folder)
     workers = {
         name: LocalWorker(
@@ -98,33 +103,41 @@ def load_mode(folder: Path, rounds: int, seconds: int) -> None:
             log_level="warn",
             vars={"HIT_STEPS_STOP": "" if name == "full" else name},
         )
-        for name in STAGES
+        for name in (*STAGES, "answer")
     }
-    workers["py-floor"] = LocalWorker(
-        config=ANCHORS / "py-floor" / "wrangler.toml", ready_path="/", log_level="warn"
-    )
+    for name in ANCHOR_WORKERS:
+        workers[name] = LocalWorker(
+            config=ANCHORS / name / "wrangler.toml", ready_path="/", log_level="warn"
+        )
     cpu_us: dict[str, list[float]] = {name: [] for name in workers}
     try:
         for worker in workers.values():
             worker.start()
         check_hit(workers["full"].base_url)
+        urls = {name: worker.base_url for name, worker in workers.items()}
         pids = {name: worker_pids(worker)[0] for name, worker in workers.items()}
-        for worker in workers.values():
-            run_wrk(worker.base_url, 3)
+        for url in urls.values():
+            run_wrk(url, 3)  # warm-up: every path answered (and `answer`'s kept) at least once
         for round_no in range(1, rounds + 1):
-            for name, worker in workers.items():
-                cpu_us[name].append(run_wrk(worker.base_url, seconds, pids[name]).cpu_ms * 1000)
+            if together:
+                results = run_wrk_together(urls, seconds, pids)
+            else:
+                results = {name: run_wrk(url, seconds, pids[name]) for name, url in urls.items()}
+            for name, result in results.items():
+                cpu_us[name].append(result.cpu_ms * 1000)
             print(f"round {round_no}: " + ", ".join(f"{n} {v[-1]:.0f}" for n, v in cpu_us.items()))
     finally:
         for worker in workers.values():
             worker.stop()
-    print("\n| Worker answers after | CPU µs/request (median) | / full (median of rounds) |")
+    print("\n| Worker answers after | CPU µs/request (median) | / py-floor (median; rounds) |")
     print("| --- | --- | --- |")
     for name, values in cpu_us.items():
-        ratios = [v / f for v, f in zip(values, cpu_us["full"], strict=True)]
-        print(f"| {name} | {statistics.median(values):.0f} | {statistics.median(ratios):.3f} |")
+        ratios = [v / f for v, f in zip(values, cpu_us["py-floor"], strict=True)]
+        shown = ", ".join(f"{r:.2f}" for r in ratios)
+        median_cpu, median_ratio = statistics.median(values), statistics.median(ratios)
+        print(f"| {name} | {median_cpu:.0f} | {median_ratio:.3f} ({shown}) |")
     print("\nper stage, median of the rounds' differences (µs/request):")
-    for before, after in itertools.pairwise(STAGES):
+    for before, after in (*itertools.pairwise(STAGES), ("request", "answer")):
         diffs = [a - b for a, b in zip(cpu_us[after], cpu_us[before], strict=True)]
         print(f"  {before} -> {after}: {statistics.median(diffs):.0f}")
 
@@ -133,6 +146,9 @@ def main() -> int:
     """Run one mode and print its table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--load", action="store_true", help="stages under wrk instead of loops")
+    parser.add_argument(
+        "--together", action="store_true", help="with --load: every Worker loaded at once"
+    )
     parser.add_argument("--k", type=int, default=1001)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--seconds", type=int, default=5)
@@ -144,7 +160,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="rw-steps-"))
     try:
         if args.load:
-            load_mode(folder, args.rounds, args.seconds)
+            load_mode(folder, args.rounds, args.seconds, args.together)
         else:
             loop_mode(folder, args.k, args.rounds)
     finally:
