@@ -36,7 +36,7 @@ from rewind_images.images.store.image_rows import WriteResult
 from rewind_images.images.variants import ORIGINAL_CACHE_CONTROL, every_object_key, object_key
 from rewind_images.images.writing import claims
 from rewind_images.imaging.sniff import EXTENSIONS
-from rewind_images.ports import PutCondition
+from rewind_images.ports import ObjectInfo, PutCondition
 
 # Custom metadata naming the claim (token) an object was put under: how a writer recognises
 # its own put when a retried conditional put reports that the condition failed.
@@ -122,7 +122,7 @@ async def _fenced_put(
         if put:
             return True
         current = await ctx.bucket.head(key)
-        if current is not None and current.custom_metadata.get(CLAIM_METADATA) == token:
+        if _put_under(current, token):
             return True  # our own put landed (a retried put reports its condition failed)
         # Another writer's object (an earlier row's, or a writer's that lost its lease): it may
         # be replaced, exactly that one, only after the claim is confirmed ours again.
@@ -137,16 +137,13 @@ async def _remove_strays(ctx: Context, entity: Entity, token: str, new_key: str)
     claim can be taken now, else only `new_key` if it is still the object put under `token`."""
     holder = await claims.try_claim(ctx, entity)
     if holder is None:
-        current = await ctx.bucket.head(new_key)
-        if current is not None and current.custom_metadata.get(CLAIM_METADATA) == token:
+        if _put_under(await ctx.bucket.head(new_key), token):
             await ctx.bucket.delete([new_key])
         return
     try:
         record = await image_rows.get_image(ctx.db, entity)
         named = record.r2_key if record is not None else ""
-        present = [key for key in every_object_key(entity) if key != named]
-        present = [key for key in present if await ctx.bucket.head(key) is not None]
-        await ctx.bucket.delete(present)
+        await ctx.bucket.delete([key for key in await _objects(ctx, entity) if key != named])
     finally:
         await claim_rows.release(ctx.db, entity, holder)
 
@@ -157,9 +154,19 @@ async def delete(ctx: Context, entity: Entity, token: str) -> tuple[bool, list[s
     existed = await image_rows.delete_image(ctx.db, entity, token)
     if await image_rows.get_image(ctx.db, entity) is not None:
         return existed, []  # the claim was lost and the row stands: its objects stay
-    present = [key for key in every_object_key(entity) if await ctx.bucket.head(key) is not None]
+    present = await _objects(ctx, entity)
     await ctx.bucket.delete(present)
     return existed, present
+
+
+async def _objects(ctx: Context, entity: Entity) -> list[str]:
+    """The keys of the entity's objects that exist (one per extension it may have)."""
+    return [key for key in every_object_key(entity) if await ctx.bucket.head(key) is not None]
+
+
+def _put_under(current: ObjectInfo | None, token: str) -> bool:
+    """Whether an object is the one put under the claim `token`."""
+    return current is not None and current.custom_metadata.get(CLAIM_METADATA) == token
 
 
 async def reanalyse(ctx: Context, row: image_rows.StoredImageRow, token: str) -> bool:
