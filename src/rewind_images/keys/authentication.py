@@ -111,7 +111,8 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-async def _lookup(ctx: Context, state: AuthState, key_hash: str, now: int) -> KeyRecord | None:
+async def _read_key(ctx: Context, state: AuthState, key_hash: str, now: int) -> KeyRecord | None:
+    """The key's row from D1, cached from `now` (None, cached too, for an unknown hash)."""
     record = await store.key_by_hash(ctx.db, key_hash)
     state.keys[key_hash] = (record, now)  # bounded: a flood of random tokens evicts old ones
     return record
@@ -161,7 +162,7 @@ async def authenticate(request: Request, ctx: Context, admin: bool) -> ApiKey:
     if cached is not None and now - cached[1] < ctx.settings.auth_cache_seconds * 1000:
         record = cached[0]  # the warm path: no coroutine to make
     else:
-        record = await _lookup(ctx, state, key_hash, now)
+        record = await _read_key(ctx, state, key_hash, now)
     if record is None or not record.is_active:
         raise Unauthorized("Unauthorized", headers=dict(INVALID_TOKEN_CHALLENGE))
     if record.expires_at_ms is not None and record.expires_at_ms <= now:
