@@ -126,6 +126,16 @@ def run_wrk_together(urls: dict[str, str], seconds: int, pids: dict[str, int]) -
     }
 
 
+def anchor_worker(name: str) -> LocalWorker:
+    """A LocalWorker for one of `anchors/` (each answers `/`; js-hit is JavaScript)."""
+    return LocalWorker(
+        config=ANCHORS / name / "wrangler.toml",
+        ready_path="/",
+        python=name != "js-hit",
+        log_level="warn",
+    )
+
+
 def check_hit(url: str) -> None:
     """Fail early unless the worker answers the bench request with a 302."""
     response = httpx.get(
@@ -175,19 +185,10 @@ def main() -> int:
         return 1
     workers = {
         "service": LocalWorker(seed_sql=seed_inserts(), log_level="warn"),
-        "py-floor": LocalWorker(
-            config=ANCHORS / "py-floor" / "wrangler.toml", ready_path="/", log_level="warn"
-        ),
+        "py-floor": anchor_worker("py-floor"),
         # py-floor with the nine headers of the service's hit (bench/anchors/README.md).
-        "py-floor-headers": LocalWorker(
-            config=ANCHORS / "py-floor-headers" / "wrangler.toml", ready_path="/", log_level="warn"
-        ),
-        "js-hit": LocalWorker(
-            config=ANCHORS / "js-hit" / "wrangler.toml",
-            ready_path="/",
-            python=False,
-            log_level="warn",
-        ),
+        "py-floor-headers": anchor_worker("py-floor-headers"),
+        "js-hit": anchor_worker("js-hit"),
     }
     baseline_folder = None
     if args.baseline:

@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 from scripts.upload import stage
 
-from bench.hit_path import ANCHORS, check_hit, run_wrk, run_wrk_together, seed_inserts
+from bench.hit_path import anchor_worker, check_hit, run_wrk, run_wrk_together, seed_inserts
 from bench.workerd_cpu import worker_pids
 from rewind_devkit.local_worker import LocalWorker
 from rewind_devkit.signals import stop_on_signals
@@ -106,9 +106,7 @@ def load_mode(folder: Path, rounds: int, seconds: int, together: bool) -> None:
         for name in (*STAGES, "answer")
     }
     for name in ANCHOR_WORKERS:
-        workers[name] = LocalWorker(
-            config=ANCHORS / name / "wrangler.toml", ready_path="/", log_level="warn"
-        )
+        workers[name] = anchor_worker(name)
     cpu_us: dict[str, list[float]] = {name: [] for name in workers}
     try:
         for worker in workers.values():
