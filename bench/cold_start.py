@@ -208,6 +208,8 @@ def _service_config(main_dir: Path) -> str:
     `main_dir`."""
     text = (ROOT / "wrangler.toml").read_text()
     text = text.replace('name = "rewind-images"', f'name = "ladder-{main_dir.name}"')
+    # The steps run py-floor's entry (an entry class): without the service's module-handler flag.
+    text = text.replace(', "disable_python_no_global_handlers"', "")
     return text.replace(
         'migrations_dir = "migrations"', f'migrations_dir = "{ROOT / "migrations"}"'
     )

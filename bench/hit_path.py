@@ -188,6 +188,8 @@ def main() -> int:
         "py-floor": anchor_worker("py-floor"),
         # py-floor with the nine headers of the service's hit (bench/anchors/README.md).
         "py-floor-headers": anchor_worker("py-floor-headers"),
+        # py-floor through the service's module-level dispatch (bench/anchors/README.md).
+        "py-floor-handlers": anchor_worker("py-floor-handlers"),
         "js-hit": anchor_worker("js-hit"),
     }
     baseline_folder = None
@@ -238,7 +240,7 @@ def main() -> int:
             f"| {name} | {median(name, 'rps'):.0f} | {median(name, 'p50_ms'):.2f} |"
             f" {median(name, 'p99_ms'):.2f} | {median(name, 'cpu_ms'):.2f} |"
         )
-    anchors = ("baseline", "py-floor", "py-floor-headers", "js-hit")
+    anchors = ("baseline", "py-floor", "py-floor-headers", "py-floor-handlers", "js-hit")
     for anchor in [name for name in anchors if name in workers]:
         ratios = [s.rps / a.rps for s, a in zip(results["service"], results[anchor], strict=True)]
         p99 = [

@@ -4,7 +4,7 @@
 // checks them against it. Use them in a Worker with a service binding:
 //
 //   # wrangler.toml
-//   services = [{ binding = "IMAGES_SERVICE", service = "rewind-images" }]
+//   services = [{ binding = "IMAGES_SERVICE", service = "rewind-images", entrypoint = "RewindImages" }]
 //
 //   import type { RewindImagesService } from "./rewind-images";
 //   interface Env { IMAGES_SERVICE: RewindImagesService }

@@ -16,7 +16,6 @@ from urllib.parse import parse_qsl
 
 import js
 from workers import Response as SdkResponse
-from workers import WorkerEntrypoint
 
 from rewind_images.app import TABLE, handle
 from rewind_images.http import Request, Response
@@ -85,27 +84,26 @@ async def run_step(step, n, env, ctx, js_request):
             await run_awaited(i)
 
 
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        js_request = request.js_object
-        url = str(js_request.url)
-        if "/steps?" in url:
-            query = dict(parse_qsl(url.split("?", 1)[1]))
-            await run_step(query["step"], int(query["n"]), self.env, self.ctx, js_request)
-            return js.Response.new(None, js.Object.fromEntries([["status", 204]]))
-        stop = str(getattr(self.env, "HIT_STEPS_STOP", "") or "")
-        ctx = build_context(self.env, self.ctx)
-        if stop == "entry":
-            return to_js_response(CONSTANT)
-        converted = to_request(js_request)
-        if stop == "request":
-            return to_js_response(CONSTANT)
-        if stop == "answer":
-            kept = ANSWERS.get(converted.path)
-            if kept is None:
-                kept = ANSWERS[converted.path] = await handle(converted, ctx)
-            return to_js_response(Response(kept.status, dict(kept.headers)))
-        answer = await handle(converted, ctx)
-        if stop == "app":
-            return to_js_response(CONSTANT)
-        return to_js_response(answer)
+async def on_fetch(request, env, ctx):
+    """The service's dispatch (a module-level handler: src/entry.py)."""
+    url = str(request.url)
+    if "/steps?" in url:
+        query = dict(parse_qsl(url.split("?", 1)[1]))
+        await run_step(query["step"], int(query["n"]), env, ctx, request)
+        return js.Response.new(None, js.Object.fromEntries([["status", 204]]))
+    stop = str(getattr(env, "HIT_STEPS_STOP", "") or "")
+    context = build_context(env, ctx)
+    if stop == "entry":
+        return to_js_response(CONSTANT)
+    converted = to_request(request)
+    if stop == "request":
+        return to_js_response(CONSTANT)
+    if stop == "answer":
+        kept = ANSWERS.get(converted.path)
+        if kept is None:
+            kept = ANSWERS[converted.path] = await handle(converted, context)
+        return to_js_response(Response(kept.status, dict(kept.headers)))
+    answer = await handle(converted, context)
+    if stop == "app":
+        return to_js_response(CONSTANT)
+    return to_js_response(answer)

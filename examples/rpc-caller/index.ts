@@ -3,11 +3,12 @@
 // binding is declared in this folder's wrangler.toml, and typed with the service's
 // declarations (types/rewind-images.d.ts):
 //
-//   services = [{ binding = "IMAGES_SERVICE", service = "rewind-images" }]
+//   services = [{ binding = "IMAGES_SERVICE", service = "rewind-images", entrypoint = "RewindImages" }]
 //
 // Routes (for the demo and tests/worker/test_rpc_caller.py):
 //   POST /attachments  {"items": [...], "size"?: "medium"}  ->  {"data": <attachments(items, size)>}
 //   POST /attachment   {"item": {...}, "size"?: "medium"}   ->  {"data": <attachment(item, size)>}
+//   /v1/...            forwarded as it came: env.IMAGES_SERVICE.fetch(request)
 // A malformed call rejects; its message is answered with a 400. (type-tests.ts: calls the
 // declarations refuse.)
 
@@ -46,6 +47,9 @@ async function answer(env: Env, pathname: string, body: CallerRequest): Promise<
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const { pathname } = new URL(request.url);
+    if (pathname.startsWith("/v1/")) {
+      return env.IMAGES_SERVICE.fetch(request);
+    }
     if (request.method !== "POST" || !["/attachments", "/attachment"].includes(pathname)) {
       return Response.json({ error: "Not found" }, { status: 404 });
     }

@@ -123,3 +123,26 @@ def test_a_lone_surrogate_over_rpc_spoils_only_its_item(
     bad, good = response.json()["data"]
     assert (bad["status"], bad["error"]) == ("invalid", "Invalid entity id")
     assert good["status"] == "ready"
+
+
+def test_http_forwarded_through_the_binding_is_answered_as_at_the_service(
+    worker: LocalWorker, caller: LocalWorker
+) -> None:
+    # The binding names the `RewindImages` entrypoint (its RPC methods); a `fetch` through it
+    # reaches the same HTTP handling as the service's own address, keys and all.
+    poll(lambda: connected(caller), CONNECT_DEADLINE_S, "the RPC caller connected")
+    entity = unique("rpc-fetch")
+    add_image(worker, "listening", "albums", entity, thumbhash=WIDE_HASH)
+    path = f"/v1/images/listening/albums/{entity}/small"
+    token = add_key(worker, rate_limit_rpm=100_000)
+    answers = [
+        httpx.get(f"{base}{path}", headers=bearer(token), timeout=60, verify=shared_tls_context())
+        for base in (caller.base_url, worker.base_url)
+    ]
+    forwarded, direct = answers
+    assert forwarded.status_code == direct.status_code == 302
+    assert forwarded.headers["location"] == direct.headers["location"]
+    assert forwarded.headers["x-thumbhash"] == WIDE_HASH
+    unauthorised = httpx.get(f"{caller.base_url}{path}", timeout=60, verify=shared_tls_context())
+    assert unauthorised.status_code == 401
+    assert unauthorised.json() == {"error": "Unauthorized", "status": 401}
