@@ -1,5 +1,6 @@
 // TypeScript declarations for callers of the Rewind image service: the RPC methods a service
-// binding reaches (the Worker's entry class, src/entry.py) and the JSON of its HTTP answers.
+// binding reaches (the Worker's RPC entrypoint `RewindImages`, src/entry.py) and the JSON of its
+// HTTP answers.
 // Answers match the service's OpenAPI document (GET /v1/openapi.json); tests/unit/test_typescript.py
 // checks them against it. Use them in a Worker with a service binding:
 //

@@ -1,4 +1,4 @@
-"""The entry class's calls that are not HTTP, adapted to the app: queue consumer batches, and the
+"""The entry's calls that are not HTTP, adapted to the app: queue consumer batches, and the
 RPC methods a service binding calls (`await env.IMAGES_SERVICE.attachments([...])` from the
 Rewind API's Worker: no HTTP, no key, since a service binding is private to the account).
 

@@ -1,4 +1,4 @@
-"""Background resolution on Cloudflare Queues, the consuming side (`queue` on the entry class).
+"""Background resolution on Cloudflare Queues, the consuming side (`on_queue` in src/entry.py).
 
 consume     the resolve queue: per message, the one door again (the record may have been
             written since; a message that can never succeed is acked and logged, never
