@@ -94,8 +94,8 @@ MEMO_MAX_REQUEST_LENGTH = 512
 KEY_CACHE_MAX_ENTRIES = 10_000
 # The change log that keeps record caches fresh.
 MAX_CHANGES_PER_POLL = 1_000
+# migrations/0004 prunes the log past this retention (a test checks the two agree).
 CHANGE_RETENTION_MS = 3_600_000
-CHANGE_PRUNE_INTERVAL_MS = 600_000
 # Keys.
 MAX_TOKEN_LENGTH = 256
 RATE_WINDOW_MS = 60_000

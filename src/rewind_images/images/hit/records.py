@@ -6,7 +6,8 @@ isolate's watermark and drops those entities; so a warm hit costs no D1 query, a
 `image_version` written anywhere is served within the poll interval. Writes made by this isolate
 drop their entry at once (`forget`). When the log cannot be trusted (too many changes since the
 last poll, an isolate idle past half the log's retention, a failed poll) the whole cache is
-dropped instead.
+dropped instead. Starting over on a hit (a fresh isolate's first) reads the log's watermark and
+the hit's record in one D1 batch.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rewind_images.config import (
-    CHANGE_PRUNE_INTERVAL_MS,
     CHANGE_RETENTION_MS,
     MAX_CHANGES_PER_POLL,
     RECORD_CACHE_MAX_ENTRIES,
@@ -40,7 +40,6 @@ class RecordCache:
     )
     watermark: int | None = None
     polled_ms: int = 0
-    pruned_ms: int = 0
 
     def clear(self) -> None:
         """Drop every entry (the log is not trusted to say what changed)."""
@@ -85,7 +84,10 @@ def forget(ctx: Context, entity: Entity) -> None:
 async def lookup(ctx: Context, entity: Entity) -> ImageRecord | None:
     """The entity's record: from the cache (after a due poll of the log), else from D1."""
     isolate = cache(ctx)
-    if poll_due(ctx, isolate, ctx.clock_ms()):
+    now = ctx.clock_ms()
+    if poll_due(ctx, isolate, now):
+        if starts_over(isolate, now):
+            return await _start_over_reading(ctx, isolate, now, entity)
         await sync(ctx, isolate)
     cached = isolate.records.get(entity)
     if cached is not None:
@@ -101,19 +103,25 @@ def poll_due(ctx: Context, cache: RecordCache, now: int) -> bool:
     return cache.watermark is None or now - cache.polled_ms >= ctx.settings.change_poll_ms
 
 
+def starts_over(cache: RecordCache, now: int) -> bool:
+    """Whether the next poll drops the whole cache and takes the log's newest id as watermark:
+    none yet, or idle so long that the log may have lost changes since."""
+    return cache.watermark is None or now - cache.polled_ms > CHANGE_RETENTION_MS // 2
+
+
 async def sync(ctx: Context, cache: RecordCache) -> None:
     """Apply the change log when a poll is due (at most one D1 query per interval)."""
     now = ctx.clock_ms()
     if not poll_due(ctx, cache, now):
         return
-    idle_too_long = now - cache.polled_ms > CHANGE_RETENTION_MS // 2
+    watermark = None if starts_over(cache, now) else cache.watermark
     cache.polled_ms = now
     try:
-        if cache.watermark is None or idle_too_long:
+        if watermark is None:
             cache.clear()
             cache.watermark = await change_log.latest_change_id(ctx.db)
         else:
-            changes = await change_log.changes_since(ctx.db, cache.watermark, MAX_CHANGES_PER_POLL)
+            changes = await change_log.changes_since(ctx.db, watermark, MAX_CHANGES_PER_POLL)
             if len(changes) >= MAX_CHANGES_PER_POLL:
                 cache.clear()
             for change in changes:
@@ -123,6 +131,20 @@ async def sync(ctx: Context, cache: RecordCache) -> None:
     except Exception:
         cache.clear()  # the next request starts over
         raise
-    if now - cache.pruned_ms >= CHANGE_PRUNE_INTERVAL_MS:
-        cache.pruned_ms = now
-        ctx.wait_until(change_log.prune_changes(ctx.db, now - CHANGE_RETENTION_MS))
+
+
+async def _start_over_reading(
+    ctx: Context, cache: RecordCache, now: int, entity: Entity
+) -> ImageRecord | None:
+    """Start the cache over, reading the watermark and `entity`'s record in one D1 batch (one
+    transaction: the record is at least as new as the watermark)."""
+    cache.polled_ms = now
+    cache.clear()  # and no watermark until the batch answers: a failure starts over next time
+    latest, rows = await ctx.db.batch(
+        [(change_log.LATEST_CHANGE, ()), (image_rows.SELECT_IMAGE, entity)]
+    )
+    cache.watermark = change_log.change_id(latest[0] if latest else None)
+    record = ImageRecord.from_row(rows[0]) if rows else None
+    if record is not None:
+        cache.remember(entity, record)
+    return record

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from rewind_images.images.row import Entity
 from rewind_images.images.store.entities import row_entity
-from rewind_images.ports import Database
+from rewind_images.ports import Database, Row
 
 LATEST_CHANGE = "SELECT coalesce(max(id), 0) AS id FROM image_changes"
 CHANGES_SINCE = (
     "SELECT id, domain, entity_type, entity_id FROM image_changes WHERE id > ? ORDER BY id LIMIT ?"
 )
-PRUNE_CHANGES = "DELETE FROM image_changes WHERE changed_ms < ?"
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,11 @@ class Change:
 
 async def latest_change_id(db: Database) -> int:
     """The newest change log id (0 when empty)."""
-    row = await db.first(LATEST_CHANGE)
+    return change_id(await db.first(LATEST_CHANGE))
+
+
+def change_id(row: Row | None) -> int:
+    """The id of a LATEST_CHANGE row (0 when the log is empty)."""
     return int((row or {}).get("id") or 0)
 
 
@@ -34,8 +37,3 @@ async def changes_since(db: Database, after_id: int, limit: int) -> list[Change]
     """Logged changes after `after_id`, oldest first, at most `limit`."""
     rows = await db.all(CHANGES_SINCE, after_id, limit)
     return [Change(int(r["id"]), row_entity(r)) for r in rows]
-
-
-async def prune_changes(db: Database, older_than_ms: int) -> None:
-    """Drop log rows older than a moment."""
-    await db.run(PRUNE_CHANGES, older_than_ms)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from rewind_images.config import (
-    CHANGE_PRUNE_INTERVAL_MS,
     CHANGE_RETENTION_MS,
     MAX_CHANGES_PER_POLL,
     Settings,
@@ -17,9 +16,9 @@ from rewind_images.context import Context
 from rewind_images.images.hit import records
 from rewind_images.images.hit.records import RecordCache, sync
 from rewind_images.images.row import ImageRecord
-from rewind_images.images.store.change_log import CHANGES_SINCE, LATEST_CHANGE, PRUNE_CHANGES
+from rewind_images.images.store.change_log import CHANGES_SINCE, LATEST_CHANGE
 from rewind_images.images.store.image_rows import SELECT_IMAGE
-from tests.support.doubles import SqliteDatabase
+from tests.support.doubles import DoubleFailure, SqliteDatabase
 from tests.support.helpers import add_image
 
 POLL_MS = 15_000
@@ -89,7 +88,7 @@ def setup():
     )
     yield ctx, db, clock, scheduled
     for awaitable in scheduled:
-        awaitable.close()  # prune calls a test did not run
+        awaitable.close()  # background work a test did not run
 
 
 def entity(name: str) -> tuple[str, str, str]:
@@ -102,10 +101,8 @@ def test_first_sync_takes_the_latest_change_as_watermark(setup):
     cache = RecordCache()
     asyncio.run(sync(ctx, cache))
     assert cache.watermark == 1
-    assert db.queries[0] == LATEST_CHANGE
-    while scheduled:
-        asyncio.run(scheduled.pop())
-    assert PRUNE_CHANGES in db.queries
+    assert db.queries == [LATEST_CHANGE]
+    assert scheduled == []  # a reader never writes (the log prunes itself: migrations/0004)
 
 
 def test_no_query_until_the_poll_interval_passes(setup):
@@ -233,27 +230,6 @@ def test_an_isolate_idle_for_half_the_retention_still_reads_the_log(setup):
     assert db.queries.count(LATEST_CHANGE) == 2
 
 
-def test_old_changes_are_pruned_at_most_once_per_prune_interval(setup):
-    ctx, db, clock, scheduled = setup
-    cache = RecordCache()
-
-    def prunes() -> list[tuple[Any, ...]]:
-        while scheduled:
-            asyncio.run(scheduled.pop())
-        return [params for sql, params in db.runs if sql == PRUNE_CHANGES]
-
-    first = clock.now
-    asyncio.run(sync(ctx, cache))
-    assert prunes() == [(first - CHANGE_RETENTION_MS,)]
-    clock.now = first + CHANGE_PRUNE_INTERVAL_MS - POLL_MS  # a poll, and no prune yet
-    asyncio.run(sync(ctx, cache))
-    assert db.queries.count(CHANGES_SINCE) == 1
-    assert len(prunes()) == 1
-    clock.now = first + CHANGE_PRUNE_INTERVAL_MS
-    asyncio.run(sync(ctx, cache))
-    assert prunes()[1:] == [(clock.now - CHANGE_RETENTION_MS,)]
-
-
 def test_a_record_read_once_is_served_from_the_cache_and_a_missing_one_is_asked_again():
     db, clock = SqliteDatabase(), Clock()
     add_image(db, "listening", "albums", "a", source="deezer")
@@ -282,3 +258,68 @@ def test_a_record_read_once_is_served_from_the_cache_and_a_missing_one_is_asked_
     assert reads() == 3
     for awaitable in scheduled:
         awaitable.close()
+
+
+def sqlite_context(db: SqliteDatabase, clock: Clock) -> Context:
+    return Context(
+        settings=Settings(change_poll_seconds=POLL_MS // 1000),
+        db=db,
+        bucket=None,  # type: ignore[arg-type]
+        transformer=None,  # type: ignore[arg-type]
+        fetcher=None,  # type: ignore[arg-type]
+        queue=None,  # type: ignore[arg-type]
+        wait_until=lambda awaitable: pytest.fail(f"nothing runs in the background: {awaitable}"),
+        clock_ms=clock,
+    )
+
+
+def test_a_fresh_isolate_reads_the_watermark_and_the_record_in_one_batch():
+    db, clock = SqliteDatabase(), Clock()
+    add_image(db, "listening", "albums", "a", source="deezer")
+    ctx = sqlite_context(db, clock)
+    found = asyncio.run(records.lookup(ctx, entity("a")))
+    assert found is not None
+    assert found.source == "deezer"
+    # One D1 round trip: the batch's two statements, nothing before or after.
+    assert db.log == [(LATEST_CHANGE, ()), (SELECT_IMAGE, entity("a"))]
+    cache = records.cache(ctx)
+    assert cache.watermark == db.sql("SELECT max(id) FROM image_changes")[0][0]
+    assert asyncio.run(records.lookup(ctx, entity("a"))) is found
+    assert len(db.log) == 2  # then served from the cache
+
+
+def test_starting_over_on_a_miss_reads_the_watermark_and_remembers_nothing():
+    db, clock = SqliteDatabase(), Clock()
+    ctx = sqlite_context(db, clock)
+    assert asyncio.run(records.lookup(ctx, entity("none"))) is None
+    assert db.log == [(LATEST_CHANGE, ()), (SELECT_IMAGE, entity("none"))]
+    assert records.cache(ctx).watermark == 0
+    assert records.cache(ctx).records == {}
+
+
+def test_an_isolate_idle_past_half_the_retention_starts_over_in_one_batch():
+    db, clock = SqliteDatabase(), Clock()
+    add_image(db, "listening", "albums", "a", source="deezer")
+    ctx = sqlite_context(db, clock)
+    asyncio.run(records.lookup(ctx, entity("a")))
+    records.cache(ctx).remember(entity("b"), record())
+    clock.now += CHANGE_RETENTION_MS // 2 + 1
+    db.log.clear()
+    found = asyncio.run(records.lookup(ctx, entity("a")))
+    assert found is not None
+    assert db.log == [(LATEST_CHANGE, ()), (SELECT_IMAGE, entity("a"))]
+    assert entity("b") not in records.cache(ctx).records  # the whole cache started over
+
+
+def test_a_failed_start_over_leaves_no_watermark_and_raises():
+    db, clock = SqliteDatabase(), Clock()
+    ctx = sqlite_context(db, clock)
+    db.fail_sql = "image_changes"
+    with pytest.raises(DoubleFailure):
+        asyncio.run(records.lookup(ctx, entity("a")))
+    cache = records.cache(ctx)
+    assert cache.watermark is None
+    assert cache.records == {}
+    db.fail_sql = None
+    asyncio.run(records.lookup(ctx, entity("a")))  # the next request starts over
+    assert records.cache(ctx).watermark == 0
