@@ -86,9 +86,10 @@ async def lookup(ctx: Context, entity: Entity) -> ImageRecord | None:
     isolate = cache(ctx)
     now = ctx.clock_ms()
     if poll_due(ctx, isolate, now):
-        if starts_over(isolate, now):
-            return await _start_over_reading(ctx, isolate, now, entity)
-        await sync(ctx, isolate)
+        watermark = resumable_watermark(isolate, now)
+        if watermark is None:
+            return await _start_over(ctx, isolate, now, entity)
+        await _apply_changes(ctx, isolate, now, watermark)
     cached = isolate.records.get(entity)
     if cached is not None:
         return cached
@@ -103,10 +104,13 @@ def poll_due(ctx: Context, cache: RecordCache, now: int) -> bool:
     return cache.watermark is None or now - cache.polled_ms >= ctx.settings.change_poll_ms
 
 
-def starts_over(cache: RecordCache, now: int) -> bool:
-    """Whether the next poll drops the whole cache and takes the log's newest id as watermark:
-    none yet, or idle so long that the log may have lost changes since."""
-    return cache.watermark is None or now - cache.polled_ms > CHANGE_RETENTION_MS // 2
+def resumable_watermark(cache: RecordCache, now: int) -> int | None:
+    """The watermark the next poll reads the log from; None when it starts over instead (drops
+    the whole cache, takes the log's newest id): no watermark yet, or idle so long that the log
+    may have lost changes since."""
+    if now - cache.polled_ms > CHANGE_RETENTION_MS // 2:
+        return None
+    return cache.watermark
 
 
 async def sync(ctx: Context, cache: RecordCache) -> None:
@@ -114,32 +118,24 @@ async def sync(ctx: Context, cache: RecordCache) -> None:
     now = ctx.clock_ms()
     if not poll_due(ctx, cache, now):
         return
-    watermark = None if starts_over(cache, now) else cache.watermark
-    cache.polled_ms = now
-    try:
-        if watermark is None:
-            cache.clear()
-            cache.watermark = await change_log.latest_change_id(ctx.db)
-        else:
-            changes = await change_log.changes_since(ctx.db, watermark, MAX_CHANGES_PER_POLL)
-            if len(changes) >= MAX_CHANGES_PER_POLL:
-                cache.clear()
-            for change in changes:
-                cache.forget(change.entity)
-            if changes:
-                cache.watermark = changes[-1].id
-    except Exception:
-        cache.clear()  # the next request starts over
-        raise
+    watermark = resumable_watermark(cache, now)
+    if watermark is None:
+        await _start_over(ctx, cache, now)
+    else:
+        await _apply_changes(ctx, cache, now, watermark)
 
 
-async def _start_over_reading(
-    ctx: Context, cache: RecordCache, now: int, entity: Entity
+async def _start_over(
+    ctx: Context, cache: RecordCache, now: int, entity: Entity | None = None
 ) -> ImageRecord | None:
-    """Start the cache over, reading the watermark and `entity`'s record in one D1 batch (one
-    transaction: the record is at least as new as the watermark)."""
+    """Drop the whole cache and read the log's newest id as the watermark; with an entity, read
+    its record in the same D1 batch (one transaction: the record is at least as new as the
+    watermark) and return it. No watermark until D1 answers: a failure starts over next time."""
     cache.polled_ms = now
-    cache.clear()  # and no watermark until the batch answers: a failure starts over next time
+    cache.clear()
+    if entity is None:
+        cache.watermark = await change_log.latest_change_id(ctx.db)
+        return None
     latest, rows = await ctx.db.batch(
         [(change_log.LATEST_CHANGE, ()), (image_rows.SELECT_IMAGE, entity)]
     )
@@ -148,3 +144,19 @@ async def _start_over_reading(
     if record is not None:
         cache.remember(entity, record)
     return record
+
+
+async def _apply_changes(ctx: Context, cache: RecordCache, now: int, watermark: int) -> None:
+    """Drop the entries the log names past `watermark` (everything, past too many)."""
+    cache.polled_ms = now
+    try:
+        changes = await change_log.changes_since(ctx.db, watermark, MAX_CHANGES_PER_POLL)
+    except Exception:
+        cache.clear()  # the next request starts over
+        raise
+    if len(changes) >= MAX_CHANGES_PER_POLL:
+        cache.clear()
+    for change in changes:
+        cache.forget(change.entity)
+    if changes:
+        cache.watermark = changes[-1].id
