@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -73,19 +74,32 @@ def record(version: int = 1) -> ImageRecord:
     return ImageRecord("k", "deezer", None, 1, 1, "h", None, None, None, False, version, "t")
 
 
-@pytest.fixture
-def setup():
-    db, clock, scheduled = FakeDb(), Clock(), []
-    ctx = Context(
+def make_context(
+    db: FakeDb | SqliteDatabase, clock: Clock, wait_until: Callable[[Awaitable[Any]], None]
+) -> Context:
+    """A Context with only what the record cache uses: D1, the clock, background work."""
+    return Context(
         settings=Settings(change_poll_seconds=POLL_MS // 1000),
         db=db,  # type: ignore[arg-type]
         bucket=None,  # type: ignore[arg-type]
         transformer=None,  # type: ignore[arg-type]
         fetcher=None,  # type: ignore[arg-type]
         queue=None,  # type: ignore[arg-type]
-        wait_until=lambda awaitable: scheduled.append(awaitable),
+        wait_until=wait_until,
         clock_ms=clock,
     )
+
+
+def sqlite_context(db: SqliteDatabase, clock: Clock) -> Context:
+    return make_context(
+        db, clock, lambda awaitable: pytest.fail(f"nothing runs in the background: {awaitable}")
+    )
+
+
+@pytest.fixture
+def setup():
+    db, clock, scheduled = FakeDb(), Clock(), []
+    ctx = make_context(db, clock, scheduled.append)
     yield ctx, db, clock, scheduled
     for awaitable in scheduled:
         awaitable.close()  # background work a test did not run
@@ -234,16 +248,7 @@ def test_a_record_read_once_is_served_from_the_cache_and_a_missing_one_is_asked_
     db, clock = SqliteDatabase(), Clock()
     add_image(db, "listening", "albums", "a", source="deezer")
     scheduled: list[Any] = []
-    ctx = Context(
-        settings=Settings(change_poll_seconds=POLL_MS // 1000),
-        db=db,
-        bucket=None,  # type: ignore[arg-type]
-        transformer=None,  # type: ignore[arg-type]
-        fetcher=None,  # type: ignore[arg-type]
-        queue=None,  # type: ignore[arg-type]
-        wait_until=scheduled.append,
-        clock_ms=clock,
-    )
+    ctx = make_context(db, clock, scheduled.append)
 
     def reads() -> int:
         return sum(1 for sql, _ in db.log if sql == SELECT_IMAGE)
@@ -258,19 +263,6 @@ def test_a_record_read_once_is_served_from_the_cache_and_a_missing_one_is_asked_
     assert reads() == 3
     for awaitable in scheduled:
         awaitable.close()
-
-
-def sqlite_context(db: SqliteDatabase, clock: Clock) -> Context:
-    return Context(
-        settings=Settings(change_poll_seconds=POLL_MS // 1000),
-        db=db,
-        bucket=None,  # type: ignore[arg-type]
-        transformer=None,  # type: ignore[arg-type]
-        fetcher=None,  # type: ignore[arg-type]
-        queue=None,  # type: ignore[arg-type]
-        wait_until=lambda awaitable: pytest.fail(f"nothing runs in the background: {awaitable}"),
-        clock_ms=clock,
-    )
 
 
 def test_a_fresh_isolate_reads_the_watermark_and_the_record_in_one_batch():
